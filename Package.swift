@@ -1,0 +1,93 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 language mode plus the upcoming features Hummingbird uses.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "PartyBus",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "partybus", targets: ["partybus"]),
+        .library(name: "PartyBusPluginAPI", targets: ["PartyBusPluginAPI"]),
+        .library(name: "PartyBusCore", targets: ["PartyBusCore"]),
+        /// The example third-party plugin, built as a shared object that the engine loads with dlopen.
+        .library(name: "PartyBusExamplePlugin", type: .dynamic, targets: ["ExamplePlugin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C bindings
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "CPartyBusShims", path: "Sources/CPartyBusShims"),
+
+        // The plugin API: the only thing a plugin (built-in, dynamic or scripted) links against.
+        .target(
+            name: "PartyBusPluginAPI",
+            dependencies: ["CPartyBusShims", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        // Event log, bus, plugin host, config, projections.
+        .target(
+            name: "PartyBusCore",
+            dependencies: [
+                "CSQLite", "CPartyBusShims", "PartyBusPluginAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // Built-in plugins.
+        .target(
+            name: "ExecHooks",
+            dependencies: ["PartyBusPluginAPI", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/ExecHooks",
+            swiftSettings: strictSettings
+        ),
+        // Example of a third-party plugin, loaded at run time from its .so.
+        .target(
+            name: "ExamplePlugin",
+            dependencies: ["PartyBusPluginAPI"],
+            path: "Plugins/ExamplePlugin",
+            swiftSettings: strictSettings
+        ),
+
+        // The command-line tool and daemon.
+        .executableTarget(
+            name: "partybus",
+            dependencies: [
+                "PartyBusCore", "ExecHooks", "CSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        .testTarget(
+            name: "PartyBusCoreTests",
+            dependencies: ["PartyBusCore", "CSQLite"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PluginHostTests",
+            dependencies: ["PartyBusCore", "ExecHooks"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["PartyBusCore"],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

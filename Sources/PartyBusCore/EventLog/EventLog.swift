@@ -1,0 +1,171 @@
+public import Foundation
+public import PartyBusPluginAPI
+
+/// The append-only, durable SQLite log every event goes through before anything reacts to it.
+///
+/// SQLite in WAL mode with `synchronous=FULL`: `append` returns only after the event's transaction is on disk.
+/// Concurrent appends share one transaction and one fsync (group commit). Reads run on a pool of connections in
+/// parallel with the writer; subscriptions catch up from the log and then follow live commits.
+public final class EventLog: Sendable {
+    /// How the log is opened.
+    public struct Options: Sendable {
+        /// Milliseconds since 1970 for `at` (tests fix it).
+        public var clock: @Sendable () -> Int64
+        /// Events read per page by catch-up subscriptions.
+        public var pageSize: Int
+        /// `FULL` (default: an acknowledged append survives power loss) or `NORMAL` (survives a crash of the
+        /// process, not of the machine).
+        public var synchronousFull: Bool
+
+        /// The defaults: wall clock, 4096-event pages, synchronous=FULL.
+        public init(
+            clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
+            pageSize: Int = 4096, synchronousFull: Bool = true
+        ) {
+            self.clock = clock
+            self.pageSize = pageSize
+            self.synchronousFull = synchronousFull
+        }
+    }
+
+    /// The database file.
+    public let path: String
+    private let options: Options
+    private let hub: LiveHub
+    private let reader: EventLogReader
+    private let writer: EventLogWriter
+
+    /// Opens the log at `path`, creating it and its folder when missing, and migrating its schema.
+    public init(path: String, options: Options = Options()) throws {
+        self.path = path
+        self.options = options
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        let connection = try SQLiteConnection(path: path, create: true)
+        do {
+            let mode = try connection.prepare("PRAGMA journal_mode=WAL")
+            _ = try mode.step()
+            if mode.string(0) != "wal" {
+                throw EventLogError("\(path): cannot switch to WAL mode (got \(mode.string(0) ?? "nothing"))")
+            }
+        } catch let error as SQLiteError {
+            throw EventLogError("\(path): not a usable SQLite database: \(error.message)")
+        }
+        try connection.execute("PRAGMA synchronous=\(options.synchronousFull ? "FULL" : "NORMAL")")
+        try connection.execute("PRAGMA wal_autocheckpoint=4096")
+        try EventLogSchema.migrate(connection)
+        let head = UInt64(try connection.scalarInt("SELECT coalesce(max(seq), 0) FROM events") ?? 0)
+        hub = LiveHub(head: head)
+        reader = EventLogReader(path: path)
+        writer = try EventLogWriter(connection: connection, hub: hub, head: head, clock: options.clock)
+    }
+
+    /// The seq of the last durable event (0 for an empty log).
+    public var head: UInt64 { hub.head }
+
+    /// Appends one event; returns it with its seq once it is durable.
+    @discardableResult
+    public func append(_ draft: EventDraft) async throws -> Event {
+        try await append(contentsOf: [draft])[0]
+    }
+
+    /// Appends events in order, in one transaction; returns them once they are durable.
+    @discardableResult
+    public func append(contentsOf drafts: [EventDraft]) async throws -> [Event] {
+        if drafts.isEmpty { return [] }
+        return try await withCheckedThrowingContinuation { continuation in
+            writer.enqueue(.append(drafts, continuation))
+        }
+    }
+
+    /// Waits until everything queued so far (events and checkpoints) is durable.
+    public func flush() async throws {
+        try await withCheckedThrowingContinuation { continuation in
+            writer.enqueue(.barrier(continuation))
+        }
+    }
+
+    /// Events with `from <= seq <= to` matching `filter`, oldest first, at most `limit`.
+    public func read(
+        from: UInt64 = 1, to: UInt64 = .max, filter: EventFilter = .all, limit: Int = 10_000
+    ) throws -> [Event] {
+        try reader.read(from: from, to: to, filter: filter, limit: limit)
+    }
+
+    /// The last `count` events matching `filter`, oldest first.
+    public func readLast(_ count: Int, filter: EventFilter = .all) throws -> [Event] {
+        try reader.readLast(count, filter: filter)
+    }
+
+    /// The event at `seq`, if any.
+    public func event(at seq: UInt64) throws -> Event? {
+        try reader.read(from: seq, to: seq, filter: .all, limit: 1).first
+    }
+
+    /// Every matching event from `from` on: first those in the log, then live ones as they commit.
+    public func subscribe(from: UInt64, filter: EventFilter = .all, bufferCapacity: Int = 1024) -> EventSubscription {
+        EventSubscription(
+            core: SubscriptionCore(
+                from: from, filter: filter, capacity: bufferCapacity, pageSize: options.pageSize, hub: hub,
+                reader: reader))
+    }
+
+    /// The last seq a plugin saved as handled.
+    public func checkpoint(for plugin: String) throws -> UInt64? {
+        try reader.checkpoint(for: plugin)
+    }
+
+    /// Saves a plugin's checkpoint; it is written with the next transaction (`flush` waits for it).
+    public func saveCheckpoint(_ seq: UInt64, for plugin: String) {
+        writer.saveCheckpoint(seq, for: plugin)
+    }
+
+    /// Counts by type and stream, time range, file size, checkpoints.
+    public func stats() throws -> EventLogStats {
+        try reader.withConnection { connection in
+            let summary = try connection.prepare(
+                "SELECT count(*), coalesce(min(seq),0), coalesce(max(seq),0) FROM events")
+            _ = try summary.step()
+            let first = UInt64(summary.int64(1))
+            let last = UInt64(summary.int64(2))
+            func at(_ seq: UInt64) throws -> Int64 {
+                try connection.scalarInt("SELECT at FROM events WHERE seq = \(seq)") ?? 0
+            }
+            func counts(_ column: String) throws -> [EventLogStats.Count] {
+                let statement = try connection.prepare(
+                    "SELECT \(column), count(*) AS n FROM events GROUP BY \(column) ORDER BY n DESC, \(column)")
+                var result: [EventLogStats.Count] = []
+                while try statement.step() {
+                    result.append(.init(name: statement.string(0) ?? "", count: UInt64(statement.int64(1))))
+                }
+                return result
+            }
+            let size = [path, path + "-wal"].compactMap {
+                (try? FileManager.default.attributesOfItem(atPath: $0))?[.size] as? Int64
+            }.reduce(0, +)
+            return EventLogStats(
+                count: UInt64(summary.int64(0)), firstSeq: first, lastSeq: last, firstAt: try at(first),
+                lastAt: try at(last), byType: try counts("type"), byStream: try counts("stream"), fileBytes: size,
+                checkpoints: try reader.checkpoints())
+        }
+    }
+
+    /// Checks the database with SQLite's integrity check; returns its findings (`["ok"]` when healthy).
+    public func integrityCheck() throws -> [String] {
+        try reader.withConnection { connection in
+            let statement = try connection.prepare("PRAGMA integrity_check")
+            var lines: [String] = []
+            while try statement.step() { lines.append(statement.string(0) ?? "") }
+            return lines
+        }
+    }
+
+    /// Writes what is queued and stops the writer; later appends fail.
+    public func close() {
+        writer.close()
+    }
+
+    deinit { writer.close() }
+}

@@ -1,0 +1,139 @@
+import CSQLite
+import Foundation
+import PartyBusCore
+import Testing
+
+@Suite("Event log")
+struct EventLogTests {
+    @Test("appends get consecutive seqs and read back byte for byte")
+    func appendAndRead() async throws {
+        let dir = try TemporaryDirectory()
+        let log = try EventLog(path: dir.path("events.sqlite"))
+        let first = try await log.append(ping(1))
+        let more = try await log.append(contentsOf: [ping(2), ping(3, stream: "other")])
+        #expect(first.seq == 1)
+        #expect(more.map(\.seq) == [2, 3])
+        #expect(log.head == 3)
+        let all = try log.read()
+        #expect(all.map(\.seq) == [1, 2, 3])
+        #expect(try all[1].decode(Ping.self) == Ping(n: 2))
+        #expect(try log.read(filter: EventFilter(streams: ["oth*"])).map(\.seq) == [3])
+        #expect(try log.read(filter: EventFilter(types: ["nope.*"])).isEmpty)
+        #expect(try log.event(at: 2)?.payloadText == #"{"n":2}"#)
+        log.close()
+        // Reopening keeps everything and continues the sequence.
+        let reopened = try EventLog(path: dir.path("events.sqlite"))
+        #expect(reopened.head == 3)
+        #expect(try await reopened.append(ping(4)).seq == 4)
+        #expect(try reopened.integrityCheck() == ["ok"])
+    }
+
+    @Test("concurrent appends are all durable, unique and gap-free")
+    func concurrentAppends() async throws {
+        let dir = try TemporaryDirectory()
+        let log = try EventLog(path: dir.path("events.sqlite"))
+        let seqs = try await withThrowingTaskGroup(of: [UInt64].self) { group in
+            for writer in 0..<16 {
+                group.addTask {
+                    var mine: [UInt64] = []
+                    for n in 0..<200 { mine.append(try await log.append(ping(writer * 1000 + n)).seq) }
+                    return mine
+                }
+            }
+            var all: [UInt64] = []
+            for try await part in group {
+                #expect(part == part.sorted())
+                all += part
+            }
+            return all
+        }
+        #expect(seqs.sorted() == Array(1...3200))
+        #expect(try log.stats().count == 3200)
+    }
+
+    @Test("a catch-up subscriber sees every event exactly once, in order, while appends go on")
+    func catchUpSubscription() async throws {
+        let dir = try TemporaryDirectory()
+        let log = try EventLog(path: dir.path("events.sqlite"), options: .init(pageSize: 64))
+        for n in 0..<500 { try await log.append(ping(n)) }
+        let total = 5000
+        let subscription = log.subscribe(from: 1, bufferCapacity: 32)
+        async let received: [UInt64] = {
+            var seen: [UInt64] = []
+            for try await event in subscription {
+                seen.append(event.seq)
+                if seen.count == total { break }
+            }
+            return seen
+        }()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<4 {
+                group.addTask {
+                    for n in 0..<((total - 500) / 4) { try await log.append(ping(writer * 10_000 + n)) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let seen = try await received
+        #expect(seen == Array(1...UInt64(total)))
+    }
+
+    @Test("a filtered subscription from the middle gets only matching events")
+    func filteredSubscription() async throws {
+        let dir = try TemporaryDirectory()
+        let log = try EventLog(path: dir.path("events.sqlite"))
+        for n in 0..<100 { try await log.append(ping(n, stream: n % 2 == 0 ? "even" : "odd")) }
+        let subscription = log.subscribe(from: 50, filter: EventFilter(streams: ["even"]))
+        var seen: [UInt64] = []
+        for try await event in subscription {
+            seen.append(event.seq)
+            if seen.count == 25 { break }
+        }
+        #expect(seen == Array(stride(from: 51, through: 99, by: 2)))
+    }
+
+    @Test("checkpoints are saved with the next transaction")
+    func checkpoints() async throws {
+        let dir = try TemporaryDirectory()
+        let log = try EventLog(path: dir.path("events.sqlite"))
+        log.saveCheckpoint(41, for: "alpha")
+        log.saveCheckpoint(42, for: "alpha")
+        try await log.flush()
+        #expect(try log.checkpoint(for: "alpha") == 42)
+        #expect(try log.checkpoint(for: "beta") == nil)
+    }
+
+    @Test("a file that is not a database is refused with its path")
+    func notADatabase() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("garbage.sqlite")
+        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: path))
+        #expect {
+            _ = try EventLog(path: path)
+        } throws: { error in
+            "\(error)".contains(path)
+        }
+    }
+
+    @Test("a secret never reaches the database file")
+    func secretRedaction() async throws {
+        struct SignedIn: EventPayload {
+            static let eventType = "auth.signed_in"
+            var account: String
+            var accessToken: Secret
+        }
+        let dir = try TemporaryDirectory()
+        let path = dir.path("events.sqlite")
+        let token = "eyJhbGciOiJSUzI1NiJ9.SUPER-SECRET-TOKEN-VALUE-1234567890"
+        let log = try EventLog(path: path)
+        try await log.append(EventDraft(stream: "auth", payload: SignedIn(account: "me", accessToken: Secret(token))))
+        log.close()
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        if let wal = try? Data(contentsOf: URL(fileURLWithPath: path + "-wal")) { bytes.append(wal) }
+        #expect(bytes.range(of: Data(token.utf8)) == nil)
+        #expect(bytes.range(of: Data("SUPER-SECRET".utf8)) == nil)
+        #expect(bytes.range(of: Data(Secret.redactedMarker.utf8)) != nil)
+        #expect("\(Secret(token))" == "<redacted>")
+        #expect(String(reflecting: Secret(token)).contains("SUPER") == false)
+    }
+}
