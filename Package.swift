@@ -73,19 +73,25 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        .target(
+            name: "PartyBusTestSupport",
+            dependencies: ["PartyBusCore", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/PartyBusTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "PartyBusCoreTests",
-            dependencies: ["PartyBusCore", "CSQLite"],
+            dependencies: ["PartyBusCore", "PartyBusTestSupport", "CSQLite"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PluginHostTests",
-            dependencies: ["PartyBusCore", "ExecHooks"],
+            dependencies: ["PartyBusCore", "PartyBusTestSupport", "ExecHooks"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["PartyBusCore"],
+            dependencies: ["PartyBusCore", "PartyBusTestSupport"],
             swiftSettings: strictSettings
         ),
     ],

@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import PartyBusCore
+import PartyBusTestSupport
 import Testing
 
 @Suite("Event log")

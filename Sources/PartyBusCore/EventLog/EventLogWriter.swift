@@ -59,12 +59,12 @@ final class EventLogWriter: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Records a plugin checkpoint; it becomes durable with the next transaction.
+    /// Records a plugin checkpoint; it becomes durable with the next transaction (it does not start one, so
+    /// checkpoints never cost an fsync of their own: appends and `flush` carry them).
     func saveCheckpoint(_ seq: UInt64, for plugin: String) {
         condition.lock()
         if !closed {
             pendingCheckpoints[plugin] = max(pendingCheckpoints[plugin] ?? 0, seq)
-            if idle { condition.signal() }
         }
         condition.unlock()
     }
@@ -81,7 +81,7 @@ final class EventLogWriter: @unchecked Sendable {
     private func run() {
         while true {
             condition.lock()
-            while pending.isEmpty && pendingCheckpoints.isEmpty && !closed {
+            while pending.isEmpty && !closed {
                 idle = true
                 condition.wait()
             }

@@ -23,7 +23,7 @@ public final class EventSubscription: AsyncSequence, Sendable {
     /// How often the live buffer overflowed and the subscription fell back to reading the log.
     public var overflowCount: Int { core.overflowCount }
 
-    /// The next seq this subscription will hand out (or look for).
+    /// The next seq this subscription will hand out or look at: every earlier event was handed out or filtered.
     public var position: UInt64 { core.position }
 
     /// Waits for the next batch of events (at most `maxCount`, at least one); nil when cancelled.
@@ -62,7 +62,8 @@ final class SubscriptionCore: Sendable {
         var waiter: CheckedContinuation<Void, Never>?
         var cancelled = false
         var overflows = 0
-        var delivered: UInt64
+        /// Every seq up to this one has been handed out or filtered away.
+        var scanned: UInt64
     }
 
     private let state: Mutex<State>
@@ -73,7 +74,7 @@ final class SubscriptionCore: Sendable {
     private let pageSize: Int
 
     init(from: UInt64, filter: EventFilter, capacity: Int, pageSize: Int, hub: LiveHub, reader: EventLogReader) {
-        state = Mutex(State(next: max(from, 1), delivered: max(from, 1) - 1))
+        state = Mutex(State(next: max(from, 1), scanned: max(from, 1) - 1))
         self.filter = filter
         self.capacity = max(capacity, 1)
         self.pageSize = pageSize
@@ -83,7 +84,7 @@ final class SubscriptionCore: Sendable {
 
     var overflowCount: Int { state.withLock { $0.overflows } }
 
-    var position: UInt64 { state.withLock { $0.delivered + 1 } }
+    var position: UInt64 { state.withLock { $0.buffer.first?.seq ?? $0.scanned + 1 } }
 
     /// Called by the hub (under its lock) with a committed batch; false to be dropped from the live set.
     func offer(_ events: [Event]) -> Bool {
@@ -101,6 +102,7 @@ final class SubscriptionCore: Sendable {
                 }
                 state.buffer.append(event)
             }
+            state.scanned = events.last!.seq
             if !state.buffer.isEmpty, let waiter = state.waiter {
                 state.waiter = nil
                 waiter.resume()
@@ -140,7 +142,6 @@ final class SubscriptionCore: Sendable {
                     let count = min(maxCount, state.buffer.count)
                     let batch = Array(state.buffer.prefix(count))
                     state.buffer.removeFirst(count)
-                    state.delivered = batch.last!.seq
                     return .deliver(batch)
                 }
                 return state.live ? .wait : .readLog(state.next)
@@ -164,7 +165,7 @@ final class SubscriptionCore: Sendable {
                 let stillOurs = state.withLock { state -> Bool in
                     guard !state.live, state.next == next, !state.cancelled else { return false }
                     state.next = newNext
-                    if let last = events.last { state.delivered = last.seq }
+                    state.scanned = newNext - 1
                     return true
                 }
                 if stillOurs && !events.isEmpty { return events }

@@ -1,0 +1,62 @@
+public import Foundation
+public import Logging
+public import PartyBusPluginAPI
+import Synchronization
+
+/// The `PluginContext` the host gives each plugin: publishing into the log, side effects (done live, recorded
+/// in a replay), a logger, a data folder and a clock.
+public final class EngineContext: PluginContext {
+    public let pluginName: String
+    public let logger: Logger
+    public let dataDirectory: URL
+    public let mode: EngineMode
+    private let log: EventLog
+    private let source: EventSource
+    private let recorder: ReplayRecorder?
+    private let clock: @Sendable () -> Int64
+    private let currentSeq = Mutex<UInt64?>(nil)
+
+    /// Makes a context; `recorder` is given in a replay.
+    public init(
+        pluginName: String, log: EventLog, source: EventSource, dataRoot: URL, logger: Logger,
+        recorder: ReplayRecorder?, clock: @escaping @Sendable () -> Int64
+    ) throws {
+        self.pluginName = pluginName
+        self.log = log
+        self.source = source
+        var logger = logger
+        logger[metadataKey: "plugin"] = "\(pluginName)"
+        self.logger = logger
+        self.recorder = recorder
+        self.clock = clock
+        mode = recorder == nil ? .live : .replay
+        dataDirectory = dataRoot.appendingPathComponent("plugins").appendingPathComponent(pluginName)
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+    }
+
+    /// Set by the host while the plugin handles an event, so what it publishes is correlated to it.
+    func setCurrent(_ seq: UInt64?) { currentSeq.withLock { $0 = seq } }
+
+    var current: UInt64? { currentSeq.withLock { $0 } }
+
+    public func now() -> Int64 { clock() }
+
+    @discardableResult
+    public func publish(_ draft: EventDraft) async throws -> Event {
+        var draft = draft
+        draft.source = source
+        let trigger = current
+        if draft.correlation == nil, let trigger { draft.correlation = "seq:\(trigger)" }
+        let event = try await log.append(draft)
+        recorder?.record(.init(plugin: pluginName, triggerSeq: trigger, kind: .published, detail: event.type))
+        return event
+    }
+
+    public func performSideEffect(_ description: String, _ effect: @Sendable () async throws -> Void) async throws {
+        if let recorder {
+            recorder.record(.init(plugin: pluginName, triggerSeq: current, kind: .sideEffect, detail: description))
+        } else {
+            try await effect()
+        }
+    }
+}
