@@ -26,6 +26,7 @@ public struct DynamicPluginLibrary: Sendable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw PluginError("\(path): no such plugin file")
         }
+        try ELFCheck.validate(path: path)
         _ = dlerror()
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
