@@ -36,7 +36,7 @@ public final class ExecHookPlugin: LoadablePlugin {
         var line = EventJSON.line(for: event)
         line.append(0x0A)
         if context.mode == .replay {
-            try await context.performSideEffect("send #\(event.seq) \(event.type) to \(supervisor.commandText)") {}
+            try await context.performSideEffect("send \(event.type) to \(supervisor.commandText)") {}
             return
         }
         try await supervisor.send(line)

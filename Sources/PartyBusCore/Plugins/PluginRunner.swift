@@ -36,7 +36,11 @@ final class PluginRunner: Sendable {
 
     /// True when the plugin has handled everything in the log up to `head` (or is not running).
     func isIdle(head: UInt64) -> Bool {
-        if status.withLock({ $0.state != .running }) { return true }
+        switch status.withLock({ $0.state }) {
+        case .failed, .stopped: return true
+        case .starting: return false
+        case .running: break
+        }
         if busy.withLock({ $0 }) { return false }
         return (subscription.withLock { $0?.position } ?? 0) > head
     }

@@ -1,0 +1,54 @@
+public import PartyBusPluginAPI
+import Synchronization
+
+/// State derived only from events: folded from the log from seq 1, so it can always be rebuilt or replayed.
+public protocol Projection: Sendable, Encodable {
+    /// A short name for reports (`plugins`, `streams`, `parties` …).
+    static var name: String { get }
+    /// Which events change it.
+    static var filter: EventFilter { get }
+    /// The state before any event.
+    init()
+    /// Applies one event (never throws: an event it cannot read is ignored or noted in the state).
+    mutating func apply(_ event: Event)
+}
+
+extension Projection {
+    /// Folds every matching event of `log` up to `seq` into a fresh state.
+    public static func fold(_ log: EventLog, through seq: UInt64 = .max) throws -> Self {
+        var state = Self()
+        var next: UInt64 = 1
+        while true {
+            let page = try log.read(from: next, to: seq, filter: filter, limit: 4096)
+            for event in page { state.apply(event) }
+            guard page.count == 4096, let last = page.last else { return state }
+            next = last.seq + 1
+        }
+    }
+}
+
+/// A projection kept current by a subscription: folds the log, then every new event as it commits.
+public final class LiveProjection<State: Projection>: Sendable {
+    private let state = Mutex(State())
+    private let position = Mutex<UInt64>(0)
+    private let log: EventLog
+
+    /// A projection over `log`; call `run()` to keep it current.
+    public init(log: EventLog) { self.log = log }
+
+    /// The state now.
+    public var current: State { state.withLock { $0 } }
+
+    /// The last seq folded in.
+    public var seq: UInt64 { position.withLock { $0 } }
+
+    /// Folds until cancelled.
+    public func run() async throws {
+        let feed = log.subscribe(from: 1, filter: State.filter, bufferCapacity: 4096)
+        defer { feed.cancel() }
+        while let batch = try await feed.nextBatch() {
+            state.withLock { state in for event in batch { state.apply(event) } }
+            position.withLock { $0 = batch.last!.seq }
+        }
+    }
+}

@@ -1,0 +1,8 @@
+import ArgumentParser
+
+/// `partybus bench …`: measured figures (build with `-c release`).
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Benchmarks; run from a release build (swift run -c release partybus bench …).",
+        subcommands: [EventLogBench.self])
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import CPartyBusShims
+import PartyBusCore
+
+/// The `partybus` command: PlayStation party chat, headless, built around an event log.
+@main
+struct PartyBusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "partybus",
+        abstract: "PlayStation party chat, headless: an event log, plugins, voice and PSN.",
+        discussion: """
+            Every auth, party, push and voice event is appended to an SQLite event log before anything reacts to \
+            it. Plugins (built-in, shared objects, or any program fed JSON lines) react to events. Start with \
+            `partybus demo`, then read docs/ for the plugin API and the event catalogue.
+            """,
+        version: Engine.version,
+        subcommands: [
+            DemoCommand.self, UpCommand.self, EventsCommand.self, ReplayCommand.self, PluginsCommand.self,
+            ConfigCommand.self, BenchCommand.self, DebugCommand.self,
+        ])
+
+    static func main() async {
+        pb_line_buffer_stdout()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
