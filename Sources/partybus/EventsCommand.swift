@@ -15,7 +15,7 @@ struct EventsCommand: AsyncParsableCommand {
         @Flag(name: .shortAndLong, help: "Keep printing events as they are appended.") var follow = false
         @Option(name: .long, help: "Only types matching this glob (e.g. 'party.*'); repeatable.") var type: [String] = []
         @Option(name: .long, help: "Only this stream (a glob, e.g. 'party/*'); repeatable.") var stream: [String] = []
-        @Option(name: .shortAndLong, help: "How many past events to print first.") var count = 20
+        @Option(name: [.customShort("n"), .long], help: "How many past events to print first.") var count = 20
         @Flag(name: .long, help: "Print JSON lines.") var json = false
 
         func run() async throws {

@@ -138,3 +138,56 @@ struct EventLogTests {
         #expect(String(reflecting: Secret(token)).contains("SUPER") == false)
     }
 }
+
+@Suite("Event log schema")
+struct EventLogSchemaTests {
+    @Test("a log at schema version 1 is migrated to the current version, keeping its events")
+    func migratesOldLog() async throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.path("old.sqlite")
+        var db: OpaquePointer?
+        #expect(sqlite3_open(path, &db) == SQLITE_OK)
+        let v1 = """
+            CREATE TABLE schema_version(version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);
+            CREATE TABLE events(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, stream TEXT NOT NULL, type TEXT NOT NULL,
+                version INTEGER NOT NULL, source TEXT NOT NULL, correlation TEXT, payload TEXT NOT NULL);
+            CREATE TABLE checkpoints(plugin TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+            INSERT INTO events VALUES (1, 1000, 'test', 'test.ping', 1, 'live', NULL, '{"n":1}');
+            INSERT INTO checkpoints VALUES ('old-plugin', 1);
+            """
+        #expect(sqlite3_exec(db, v1, nil, nil, nil) == SQLITE_OK)
+        sqlite3_close(db)
+
+        let log = try EventLog(path: path)
+        #expect(log.head == 1)
+        #expect(try log.event(at: 1)?.payloadText == #"{"n":1}"#)
+        #expect(try log.checkpoint(for: "old-plugin") == 1)
+        log.saveCheckpoint(2, for: "old-plugin")
+        try await log.append(ping(2))
+        #expect(try log.checkpoint(for: "old-plugin") == 2)
+        log.close()
+        #expect(sqlite3_open(path, &db) == SQLITE_OK)
+        var statement: OpaquePointer?
+        sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &statement, nil)
+        #expect(sqlite3_step(statement) == SQLITE_ROW)
+        #expect(sqlite3_column_int64(statement, 0) == 3)
+        sqlite3_finalize(statement)
+        sqlite3_close(db)
+    }
+
+    @Test("a log from a newer engine, or another program's database, is refused with a reason")
+    func refusesForeignSchemas() throws {
+        let dir = try TemporaryDirectory()
+        var db: OpaquePointer?
+        let newer = dir.path("newer.sqlite")
+        sqlite3_open(newer, &db)
+        sqlite3_exec(db, "CREATE TABLE schema_version(version INTEGER NOT NULL); INSERT INTO schema_version VALUES (99);", nil, nil, nil)
+        sqlite3_close(db)
+        #expect { try EventLog(path: newer) } throws: { "\($0)".contains("schema version 99 is newer") }
+        let foreign = dir.path("foreign.sqlite")
+        sqlite3_open(foreign, &db)
+        sqlite3_exec(db, "CREATE TABLE recipes(name TEXT);", nil, nil, nil)
+        sqlite3_close(db)
+        #expect { try EventLog(path: foreign) } throws: { "\($0)".contains("not a PartyBus event log") }
+    }
+}

@@ -8,13 +8,16 @@ public struct ConfigDiagnostic: Sendable, Equatable, CustomStringConvertible, Er
     public var column: Int?
     /// What is wrong.
     public var message: String
+    /// The dotted key path it concerns, when it concerns one (not printed).
+    public var keyPath: String?
 
     /// Makes a diagnostic.
-    public init(file: String, line: Int?, column: Int?, message: String) {
+    public init(file: String, line: Int?, column: Int?, message: String, keyPath: String? = nil) {
         self.file = file
         self.line = line
         self.column = column
         self.message = message
+        self.keyPath = keyPath
     }
 
     /// `file:line:col: message`.

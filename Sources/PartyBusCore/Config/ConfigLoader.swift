@@ -73,7 +73,11 @@ public struct ConfigLoader: Sendable {
         schema.validate(document, path: "", source: source, into: &found)
         // A problem in a node set from the environment names the variable, not the file.
         for diagnostic in found {
-            if diagnostic.line == nil, let name = overrides.first(where: { diagnostic.message.hasPrefix($0.path) })?.variable {
+            let fromEnvironment = overrides.first { override in
+                guard let keyPath = diagnostic.keyPath else { return false }
+                return override.path == keyPath || override.path.hasPrefix(keyPath + ".")
+            }
+            if diagnostic.line == nil, let name = fromEnvironment?.variable {
                 diagnostics.append(.init(file: "env \(name)", line: nil, column: nil, message: diagnostic.message))
             } else {
                 diagnostics.append(diagnostic)

@@ -26,7 +26,7 @@ public indirect enum ConfigSchema: Sendable {
     /// Checks `node` and appends what is wrong to `diagnostics`.
     public func validate(_ node: Node, path: String, source: YAMLSource, into diagnostics: inout [ConfigDiagnostic]) {
         func wrong(_ expected: String) {
-            diagnostics.append(source.diagnostic(node, "\(path): expected \(expected), found \(node.kindName)"))
+            diagnostics.append(source.diagnostic(node, "\(path): expected \(expected), found \(node.kindName)", keyPath: path))
         }
         switch self {
         case .string:
@@ -36,7 +36,7 @@ public indirect enum ConfigSchema: Sendable {
             guard let value = Int64(text.replacingOccurrences(of: "_", with: "")) else { return wrong("an integer") }
             if !range.contains(value) {
                 diagnostics.append(
-                    source.diagnostic(node, "\(path): \(value) is out of range \(range.lowerBound)…\(range.upperBound)"))
+                    source.diagnostic(node, "\(path): \(value) is out of range \(range.lowerBound)…\(range.upperBound)", keyPath: path))
             }
         case .bool:
             guard let text = node.scalarText, ConfigSchema.bool(text) != nil else { return wrong("true or false") }
@@ -44,30 +44,32 @@ public indirect enum ConfigSchema: Sendable {
             guard let text = node.scalarText else { return wrong("one of \(words.joined(separator: ", "))") }
             if !words.contains(text) {
                 diagnostics.append(
-                    source.diagnostic(node, "\(path): '\(text)' is not one of \(words.joined(separator: ", "))"))
+                    source.diagnostic(node, "\(path): '\(text)' is not one of \(words.joined(separator: ", "))", keyPath: path))
             }
         case .stringList(_, let check):
             guard case .sequence(let sequence) = node else { return wrong("a list of strings") }
             for (index, item) in sequence.enumerated() {
                 guard let text = item.scalarText else {
                     diagnostics.append(
-                        source.diagnostic(item, "\(path)[\(index)]: expected a string, found \(item.kindName)"))
+                        source.diagnostic(item, "\(path)[\(index)]: expected a string, found \(item.kindName)", keyPath: path))
                     continue
                 }
-                if let problem = check(text) { diagnostics.append(source.diagnostic(item, "\(path)[\(index)]: \(problem)")) }
+                if let problem = check(text) { diagnostics.append(source.diagnostic(item, "\(path)[\(index)]: \(problem)", keyPath: path)) }
             }
         case .object(let fields):
             guard case .mapping(let mapping) = node else { return wrong("a mapping") }
             let names = fields.map(\.0)
             for (key, value) in mapping {
                 guard let name = key.scalarText else {
-                    diagnostics.append(source.diagnostic(key, "\(path): keys must be strings"))
+                    diagnostics.append(source.diagnostic(key, "\(path): keys must be strings", keyPath: path))
                     continue
                 }
                 guard let schema = fields.first(where: { $0.0 == name })?.1 else {
                     let hint = ConfigSchema.closest(to: name, in: names).map { " (did you mean '\($0)'?)" } ?? ""
                     diagnostics.append(
-                        source.diagnostic(key, "unknown key '\(name)' in \(path.isEmpty ? "the top level" : path)\(hint)"))
+                        source.diagnostic(
+                            key, "unknown key '\(name)' in \(path.isEmpty ? "the top level" : path)\(hint)",
+                            keyPath: path.isEmpty ? name : "\(path).\(name)"))
                     continue
                 }
                 schema.validate(value, path: path.isEmpty ? name : "\(path).\(name)", source: source, into: &diagnostics)
@@ -76,7 +78,7 @@ public indirect enum ConfigSchema: Sendable {
             guard case .mapping(let mapping) = node else { return wrong("a mapping") }
             for (key, value) in mapping {
                 guard let name = key.scalarText else {
-                    diagnostics.append(source.diagnostic(key, "\(path): keys must be strings"))
+                    diagnostics.append(source.diagnostic(key, "\(path): keys must be strings", keyPath: path))
                     continue
                 }
                 schema.validate(value, path: "\(path).\(name)", source: source, into: &diagnostics)

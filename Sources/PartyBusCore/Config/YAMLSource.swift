@@ -20,8 +20,9 @@ public struct YAMLSource {
     }
 
     /// A diagnostic pointing at `node`.
-    public func diagnostic(_ node: Node?, _ message: String) -> ConfigDiagnostic {
-        ConfigDiagnostic(file: file, line: node?.mark?.line, column: node?.mark?.column, message: message)
+    public func diagnostic(_ node: Node?, _ message: String, keyPath: String? = nil) -> ConfigDiagnostic {
+        ConfigDiagnostic(
+            file: file, line: node?.mark?.line, column: node?.mark?.column, message: message, keyPath: keyPath)
     }
 
     static func diagnostic(for error: YamlError, file: String) -> ConfigDiagnostic {

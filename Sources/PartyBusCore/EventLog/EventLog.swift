@@ -68,21 +68,23 @@ public final class EventLog: Sendable {
     /// Appends one event; returns it with its seq once it is durable.
     @discardableResult
     public func append(_ draft: EventDraft) async throws -> Event {
-        try await append(contentsOf: [draft])[0]
+        try await withUnsafeThrowingContinuation { continuation in
+            writer.enqueue(.one(draft, continuation))
+        }
     }
 
     /// Appends events in order, in one transaction; returns them once they are durable.
     @discardableResult
     public func append(contentsOf drafts: [EventDraft]) async throws -> [Event] {
         if drafts.isEmpty { return [] }
-        return try await withCheckedThrowingContinuation { continuation in
-            writer.enqueue(.append(drafts, continuation))
+        return try await withUnsafeThrowingContinuation { continuation in
+            writer.enqueue(.many(drafts, continuation))
         }
     }
 
     /// Waits until everything queued so far (events and checkpoints) is durable.
     public func flush() async throws {
-        try await withCheckedThrowingContinuation { continuation in
+        try await withUnsafeThrowingContinuation { continuation in
             writer.enqueue(.barrier(continuation))
         }
     }

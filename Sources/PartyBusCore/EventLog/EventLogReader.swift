@@ -12,9 +12,16 @@ final class EventLogReader: Sendable {
         self.path = path
     }
 
+    /// A reader connection: memory-mapped reads (no copy through read(2)) and a larger page cache.
+    private static func open(_ path: String) throws -> SQLiteConnection {
+        let connection = try SQLiteConnection(path: path, create: false)
+        try connection.execute("PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384; PRAGMA query_only=1")
+        return connection
+    }
+
     /// Runs `body` with a connection from the pool.
     func withConnection<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        let connection = try pool.withLock { $0.popLast() } ?? SQLiteConnection(path: path, create: false)
+        let connection = try pool.withLock { $0.popLast() } ?? EventLogReader.open(path)
         defer { pool.withLock { if $0.count < 8 { $0.append(connection) } } }
         return try body(connection)
     }
@@ -37,8 +44,9 @@ final class EventLogReader: Sendable {
             statement.bind(index, Int64(limit))
             var events: [Event] = []
             events.reserveCapacity(min(limit, 4096))
+            var memo = EventRowReader.StringMemo()
             while try statement.step() {
-                events.append(EventRowReader.event(from: statement))
+                events.append(EventRowReader.event(from: statement, memo: &memo))
             }
             return events
         }
@@ -58,7 +66,8 @@ final class EventLogReader: Sendable {
             }
             statement.bind(index, Int64(count))
             var events: [Event] = []
-            while try statement.step() { events.append(EventRowReader.event(from: statement)) }
+            var memo = EventRowReader.StringMemo()
+            while try statement.step() { events.append(EventRowReader.event(from: statement, memo: &memo)) }
             return events.reversed()
         }
     }

@@ -9,8 +9,12 @@ import PartyBusPluginAPI
 final class EventLogWriter: @unchecked Sendable {
     /// One queued request.
     enum Request {
-        case append([EventDraft], CheckedContinuation<[Event], any Error>)
-        case barrier(CheckedContinuation<Void, any Error>)
+        /// One event (the common case, kept free of arrays).
+        case one(EventDraft, UnsafeContinuation<Event, any Error>)
+        /// Several events, written in order in the same transaction.
+        case many([EventDraft], UnsafeContinuation<[Event], any Error>)
+        /// Answered once everything queued before it (events and checkpoints) is durable.
+        case barrier(UnsafeContinuation<Void, any Error>)
     }
 
     private let connection: SQLiteConnection
@@ -22,10 +26,14 @@ final class EventLogWriter: @unchecked Sendable {
     private var pendingCheckpoints: [String: UInt64] = [:]
     private var closed = false
     private var idle = true
+    /// While the writer waits for a batch to fill: the request count that wakes it early (0: not waiting).
+    private var fillTarget = 0
     private var finished = false
     // Only touched by the writer thread.
     private var head: UInt64
     private let insert: SQLiteStatement
+    private let begin: SQLiteStatement
+    private let commitStatement: SQLiteStatement
     private let upsertCheckpoint: SQLiteStatement
     private var thread: Thread?
 
@@ -36,6 +44,8 @@ final class EventLogWriter: @unchecked Sendable {
         self.clock = clock
         insert = try connection.prepare(
             "INSERT INTO events(\(EventRowReader.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        begin = try connection.prepare("BEGIN IMMEDIATE")
+        commitStatement = try connection.prepare("COMMIT")
         upsertCheckpoint = try connection.prepare(
             "INSERT INTO checkpoints(plugin, seq, updated_at) VALUES (?, ?, ?) "
                 + "ON CONFLICT(plugin) DO UPDATE SET seq = max(seq, excluded.seq), updated_at = excluded.updated_at")
@@ -55,7 +65,7 @@ final class EventLogWriter: @unchecked Sendable {
             return
         }
         pending.append(request)
-        if idle { condition.signal() }
+        if idle || (fillTarget > 0 && pending.count >= fillTarget) { condition.signal() }
         condition.unlock()
     }
 
@@ -78,7 +88,11 @@ final class EventLogWriter: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Longest the writer waits for the appenders of its last batch to come back before committing.
+    private static let fillWait: TimeInterval = 0.000_2
+
     private func run() {
+        var recent = 0
         while true {
             condition.lock()
             while pending.isEmpty && !closed {
@@ -86,6 +100,15 @@ final class EventLogWriter: @unchecked Sendable {
                 condition.wait()
             }
             idle = false
+            // Adaptive group commit: most of the appenders the last commit answered append again within
+            // microseconds; waiting a moment for them lets one fsync cover them all instead of a trickle.
+            let target = recent * 3 / 4
+            if target > 1 && pending.count < target && !closed {
+                fillTarget = target
+                let deadline = Date(timeIntervalSinceNow: EventLogWriter.fillWait)
+                while pending.count < target && !closed && condition.wait(until: deadline) {}
+                fillTarget = 0
+            }
             if pending.isEmpty && pendingCheckpoints.isEmpty && closed {
                 finished = true
                 condition.broadcast()
@@ -97,36 +120,33 @@ final class EventLogWriter: @unchecked Sendable {
             let checkpoints = pendingCheckpoints
             pendingCheckpoints.removeAll()
             condition.unlock()
+            recent = batch.count
             commit(batch, checkpoints: checkpoints)
         }
     }
 
     /// Writes one batch in one transaction and answers every request in it.
     private func commit(_ batch: [Request], checkpoints: [String: UInt64]) {
+        if checkpoints.isEmpty && batch.allSatisfy({ if case .barrier = $0 { true } else { false } }) {
+            // Nothing to write: an idle engine's periodic flush costs no transaction and no fsync.
+            for case .barrier(let continuation) in batch { continuation.resume() }
+            return
+        }
         let at = clock()
         var events: [Event] = []
         events.reserveCapacity(batch.count)
         var seq = head
         do {
-            try connection.execute("BEGIN IMMEDIATE")
+            try begin.step()
+            begin.reset()
             for request in batch {
-                guard case .append(let drafts, _) = request else { continue }
-                for draft in drafts {
-                    seq += 1
-                    insert.bind(1, Int64(seq))
-                    insert.bind(2, at)
-                    insert.bind(3, draft.stream)
-                    insert.bind(4, draft.type)
-                    insert.bind(5, Int64(draft.version))
-                    insert.bind(6, draft.source.rawValue)
-                    insert.bind(7, draft.correlation)
-                    insert.bindText(8, draft.payload)
-                    try insert.step()
-                    insert.reset()
-                    events.append(
-                        Event(
-                            seq: seq, at: at, stream: draft.stream, type: draft.type, version: draft.version,
-                            source: draft.source, correlation: draft.correlation, payload: draft.payload))
+                switch request {
+                case .one(let draft, _):
+                    events.append(try insert(draft, seq: &seq, at: at))
+                case .many(let drafts, _):
+                    for draft in drafts { events.append(try insert(draft, seq: &seq, at: at)) }
+                case .barrier:
+                    break
                 }
             }
             for (plugin, checkpoint) in checkpoints {
@@ -136,8 +156,11 @@ final class EventLogWriter: @unchecked Sendable {
                 try upsertCheckpoint.step()
                 upsertCheckpoint.reset()
             }
-            try connection.execute("COMMIT")
+            try commitStatement.step()
+            commitStatement.reset()
         } catch {
+            begin.reset()
+            commitStatement.reset()
             insert.reset()
             upsertCheckpoint.reset()
             try? connection.execute("ROLLBACK")
@@ -149,7 +172,10 @@ final class EventLogWriter: @unchecked Sendable {
         var offset = 0
         for request in batch {
             switch request {
-            case .append(let drafts, let continuation):
+            case .one(_, let continuation):
+                continuation.resume(returning: events[offset])
+                offset += 1
+            case .many(let drafts, let continuation):
                 continuation.resume(returning: Array(events[offset..<offset + drafts.count]))
                 offset += drafts.count
             case .barrier(let continuation):
@@ -158,10 +184,29 @@ final class EventLogWriter: @unchecked Sendable {
         }
     }
 
+    /// Inserts one row with the next seq.
+    private func insert(_ draft: EventDraft, seq: inout UInt64, at: Int64) throws -> Event {
+        seq += 1
+        insert.bind(1, Int64(seq))
+        insert.bind(2, at)
+        insert.bind(3, draft.stream)
+        insert.bind(4, draft.type)
+        insert.bind(5, Int64(draft.version))
+        insert.bind(6, draft.source.rawValue)
+        insert.bind(7, draft.correlation)
+        insert.bindText(8, draft.payload)
+        try insert.step()
+        insert.reset()
+        return Event(
+            seq: seq, at: at, stream: draft.stream, type: draft.type, version: draft.version, source: draft.source,
+            correlation: draft.correlation, payload: draft.payload)
+    }
+
     private func fail(_ batch: [Request], _ error: any Error) {
         for request in batch {
             switch request {
-            case .append(_, let continuation): continuation.resume(throwing: error)
+            case .one(_, let continuation): continuation.resume(throwing: error)
+            case .many(_, let continuation): continuation.resume(throwing: error)
             case .barrier(let continuation): continuation.resume(throwing: error)
             }
         }

@@ -64,7 +64,19 @@ final class SubscriptionCore: Sendable {
         var overflows = 0
         /// Every seq up to this one has been handed out or filtered away.
         var scanned: UInt64
+        /// Reads of consecutive seq spans already under way, from `next` on (catch-up read-ahead).
+        var readAhead: Deque<ReadAhead> = []
     }
+
+    /// One read of the seq span `first…last` running in its own task.
+    struct ReadAhead: Sendable {
+        let first: UInt64
+        let last: UInt64
+        let task: Task<[Event], any Error>
+    }
+
+    /// How many spans are read at once while far behind (the consumer works while they are read).
+    private static let readAheadDepth = 2
 
     private let state: Mutex<State>
     private let hub: LiveHub
@@ -119,6 +131,8 @@ final class SubscriptionCore: Sendable {
     func cancel() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.cancelled = true
+            for read in state.readAhead { read.task.cancel() }
+            state.readAhead.removeAll()
             defer { state.waiter = nil }
             return state.waiter
         }
@@ -159,6 +173,10 @@ final class SubscriptionCore: Sendable {
                     _ = hub.goLive(self, next: next)
                     continue
                 }
+                if let events = try await readAhead(from: next, head: head, maxCount: maxCount) {
+                    if !events.isEmpty { return events }
+                    continue
+                }
                 let limit = min(maxCount, pageSize)
                 let events = try reader.read(from: next, to: head, filter: filter, limit: limit)
                 let newNext = events.count == limit ? events.last!.seq + 1 : head + 1
@@ -171,6 +189,43 @@ final class SubscriptionCore: Sendable {
                 if stillOurs && !events.isEmpty { return events }
             }
         }
+    }
+
+    /// Far behind the head, reads consecutive seq spans in parallel tasks, one span ahead of the consumer per
+    /// extra core; returns nil when close to the head (the plain paged read is used there).
+    private func readAhead(from next: UInt64, head: UInt64, maxCount: Int) async throws -> [Event]? {
+        let span = UInt64(min(maxCount, pageSize))
+        let queued = state.withLock { state -> ReadAhead? in
+            if let first = state.readAhead.first, first.first == next { return first }
+            for stale in state.readAhead { stale.task.cancel() }
+            state.readAhead.removeAll()
+            return nil
+        }
+        if queued == nil && head - next + 1 < span * UInt64(SubscriptionCore.readAheadDepth) { return nil }
+        // Keep `readAheadDepth` spans under way.
+        let (reader, filter) = (self.reader, self.filter)
+        let current = state.withLock { state -> ReadAhead in
+            var start = state.readAhead.last.map { $0.last + 1 } ?? next
+            while state.readAhead.count < SubscriptionCore.readAheadDepth && start <= head {
+                let end = min(start + span - 1, head)
+                let (from, to) = (start, end)
+                let task = Task { try reader.read(from: from, to: to, filter: filter, limit: Int(span)) }
+                state.readAhead.append(ReadAhead(first: start, last: end, task: task))
+                start = end + 1
+            }
+            return state.readAhead.first!
+        }
+        let events = try await current.task.value
+        let stillOurs = state.withLock { state -> Bool in
+            guard !state.live, state.next == next, !state.cancelled, state.readAhead.first?.first == next else {
+                return false
+            }
+            state.readAhead.removeFirst()
+            state.next = current.last + 1
+            state.scanned = current.last
+            return true
+        }
+        return stillOurs ? events : []
     }
 
     private func waitForEvents() async {

@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import PartyBusPluginAPI
 
 /// A prepared statement: bind, step, read columns, reset.
 final class SQLiteStatement {
@@ -64,6 +65,21 @@ final class SQLiteStatement {
         guard let text = sqlite3_column_text(handle, column) else { return nil }
         let count = Int(sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+    }
+
+    /// The column's text bytes, valid until the next step (no copy).
+    func bytes(_ column: Int32) -> UnsafeBufferPointer<UInt8> {
+        guard let text = sqlite3_column_text(handle, column) else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column)))
+    }
+
+    /// The event source stored in a column, read without making a string.
+    func source(_ column: Int32) -> EventSource {
+        switch bytes(column).first {
+        case UInt8(ascii: "s"): .sim
+        case UInt8(ascii: "r"): .replay
+        default: .live
+        }
     }
 
     func data(_ column: Int32) -> Data {

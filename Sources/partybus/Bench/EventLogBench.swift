@@ -14,6 +14,7 @@ struct EventLogBench: AsyncParsableCommand {
     @Option(name: .long, help: "Events in the catch-up log.") var events = 1_000_000
     @Option(name: .long, parsing: .upToNextOption, help: "Writer counts to measure.") var writers: [Int] = [1, 8, 64]
     @Option(name: .long, help: "Folder for the benchmark databases (default: a temporary folder).") var dir: String?
+    @Option(name: .long, help: "Also measure with this many appends in flight per writer (0: skip).") var window = 16
 
     static let payload = #"{"accountId":"1234567890123456789","joinOrder":2,"onlineId":"sim-alice","platform":"PS5"}"#
 
@@ -48,6 +49,14 @@ struct EventLogBench: AsyncParsableCommand {
             print(
                 "  \(String(count).padding(toLength: 3, withPad: " ", startingAt: 0)) writers  \(format(rate)) appends/s"
                     + "   = \(ratio(rate, rawBest)) of raw best, \(ratio(rate, comparable)) of raw at batch ≤ \(count)")
+        }
+
+        if window > 1, let most = writers.max() {
+            let log = try EventLog(path: folder.appendingPathComponent("engine-window.sqlite").path)
+            let rate = try await appendRate(log: log, writers: most * window, draft: draft)
+            log.close()
+            print(
+                "  \(most) writers × \(window) appends in flight  \(format(rate)) appends/s   = \(ratio(rate, rawBest)) of raw best")
         }
 
         print("\ncatch-up read over a \(format(Double(events))) event log:")

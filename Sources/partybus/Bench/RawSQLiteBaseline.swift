@@ -4,13 +4,11 @@ import Foundation
 /// The raw limit of this disk and SQLite: a plain C-API loop with the engine's schema, WAL and synchronous=FULL,
 /// so the engine's figures can be printed as ratios to it.
 enum RawSQLiteBaseline {
-    /// The events table exactly as the engine creates it (schema version 2).
+    /// The events table exactly as the engine creates it (schema version 3).
     static let schema = """
         PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
         CREATE TABLE events(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, stream TEXT NOT NULL, type TEXT NOT NULL,
             version INTEGER NOT NULL, source TEXT NOT NULL, correlation TEXT, payload TEXT NOT NULL);
-        CREATE INDEX events_by_stream ON events(stream, seq);
-        CREATE INDEX events_by_type ON events(type, seq);
         """
 
     /// Durable inserts per second in transactions of `batch` rows, for about `seconds`.

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages PartyBus builds and tests with (only the missing ones, so a second run is instant).
+# Swift itself (6.x) must already be installed; SwiftPM fetches the Swift packages.
+set -euo pipefail
+
+packages=(
+  pkg-config gcc libc6-dev
+  libsqlite3-dev   # the event log
+  libyaml-dev      # Yams (configuration, pipeline graphs)
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "installing Debian packages: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The main job: installs what PartyBus needs, builds it in release mode, and runs it.
+# With no arguments it runs `partybus demo` (a scripted party through the engine, its plugins, and a replay);
+# any arguments are passed to partybus instead (e.g. `scripts/run.sh up`, `scripts/run.sh events tail -f`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+swift build -c release --product partybus >&2
+swift build -c release --product PartyBusExamplePlugin >&2
+if [ $# -eq 0 ]; then set -- demo; fi
+exec .build/release/partybus "$@"

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what PartyBus needs, builds everything (the partybus executable and the example
+# .so plugin the tests load) and runs every test. Tests use only temporary folders and loopback.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+swift build --build-tests
+swift test --skip-build "$@"
