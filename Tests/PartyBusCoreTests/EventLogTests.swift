@@ -79,6 +79,38 @@ struct EventLogTests {
         #expect(seen == Array(1...UInt64(total)))
     }
 
+    @Test("a live subscriber that falls behind overflows to reading the log and still gets everything once")
+    func overflowFallsBackToTheLog() async throws {
+        let dir = try TemporaryDirectory()
+        let log = try EventLog(path: dir.path("events.sqlite"))
+        try await log.append(ping(0))
+        let subscription = log.subscribe(from: 1, bufferCapacity: 4)
+        #expect(try await subscription.nextBatch()?.map(\.seq) == [1])
+        // Asking for more after catching up makes it live.
+        let waiter = Task { try await subscription.nextBatch(maxCount: 1) }
+        #expect(await eventually { log.liveSubscriptionCount == 1 })
+        try await log.append(ping(1))
+        #expect(try await waiter.value?.map(\.seq) == [2])
+        // Live, and nobody consuming: far more than the buffer holds.
+        for n in 2...50 { try await log.append(ping(n)) }
+        #expect(subscription.overflowCount >= 1)
+        #expect(log.liveSubscriptionCount == 0)
+        var seen: [UInt64] = []
+        var iterator = subscription.makeAsyncIterator()
+        while seen.count < 49, let event = try await iterator.next() { seen.append(event.seq) }
+        #expect(seen == Array(3...51))
+        // It catches up and goes live again: a new event arrives without another overflow.
+        let overflows = subscription.overflowCount
+        let next = Task { [iterator] in
+            var iterator = iterator
+            return try await iterator.next()?.seq
+        }
+        #expect(await eventually { log.liveSubscriptionCount == 1 })
+        try await log.append(ping(99))
+        #expect(try await next.value == 52)
+        #expect(subscription.overflowCount == overflows)
+    }
+
     @Test("a filtered subscription from the middle gets only matching events")
     func filteredSubscription() async throws {
         let dir = try TemporaryDirectory()

@@ -33,6 +33,8 @@ struct PluginIsolationTests {
             ], options: options(dir, log: memory))
         let running = Task { await host.run() }
         #expect(await eventually { host.statuses().allSatisfy { $0.state == .running } })
+        // Every plugin has read the log up to the head, so the burst below reaches them live.
+        #expect(await host.waitUntilIdle())
         var expected: [UInt64] = []
         for n in 0..<200 {
             expected.append(try await log.append(ping(n)).seq)

@@ -62,6 +62,9 @@ public final class EventLog: Sendable {
         writer = try EventLogWriter(connection: connection, hub: hub, head: head, clock: options.clock)
     }
 
+    /// How many subscriptions are following live commits now (the others are reading the log to catch up).
+    public var liveSubscriptionCount: Int { hub.liveCount }
+
     /// The seq of the last durable event (0 for an empty log).
     public var head: UInt64 { hub.head }
 
