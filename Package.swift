@@ -30,6 +30,8 @@ let package = Package(
         // C bindings
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CPartyBusShims", path: "Sources/CPartyBusShims"),
 
         // The plugin API: the only thing a plugin (built-in, dynamic or scripted) links against.
@@ -47,6 +49,13 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            swiftSettings: strictSettings
+        ),
+
+        // The PSN client: HTTP over libcurl, auth, sessionManager, push (psn-protocol.md A, B, E, F).
+        .target(
+            name: "PSN",
+            dependencies: ["PartyBusCore", "CCurl", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
@@ -109,6 +118,11 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: ["PartyBusCore", "PartyBusTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PSNTests",
+            dependencies: ["PSN", "PartyBusTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,156 @@
+import Foundation
+public import PartyBusCore
+
+/// sessionManager parties (B.1–B.8): every call the way the official app makes it, every change recorded as a
+/// `party.*` event.
+public struct PartiesClient: Sendable {
+    private let api: PSNAPIClient
+    private let publish: EventPublisher
+    private let source: EventSource
+    private static let base = "/sessionManager/v2"
+
+    /// A client over the API client; events go to `publish`.
+    public init(api: PSNAPIClient, publish: @escaping EventPublisher, source: EventSource = .live) {
+        self.api = api
+        self.publish = publish
+        self.source = source
+    }
+
+    private func record<Payload: EventPayload>(_ payload: Payload, sessionId: String) async throws {
+        try await publish(EventDraft(stream: "party/\(sessionId)", payload: payload, source: source))
+    }
+
+    /// B.1: my parties (and the invited ones named in `invited`).
+    public func list(invited: [String] = [], limit: Int = 11) async throws -> [PartySession] {
+        let body = try JSONSerialization.data(withJSONObject: ["groupInvitedPartySessions": invited])
+        let response = try await api.call(
+            .POST, "\(Self.base)/sys/gameBase/parties/bulkGet?limit=\(limit)", stack: .okhttp, json: body,
+            endpoint: "bulkGet")
+        return try api.decode(BulkGetResponse.self, from: response, endpoint: "bulkGet").parties
+    }
+
+    /// B.2: parties by id; each one found is recorded as `party.snapshot`.
+    public func get(_ sessionIds: [String]) async throws -> [PartySession] {
+        let response = try await api.call(
+            .GET, "\(Self.base)/partySessions?view=v3", stack: .core,
+            extraHeaders: [("X-PSN-SESSION-MANAGER-SESSION-IDS", sessionIds.joined(separator: ","))],
+            endpoint: "partySessions")
+        let parties = try api.decode(PartySessionsResponse.self, from: response, endpoint: "partySessions").partySessions
+        for party in parties { try await record(PartySnapshot(party: party), sessionId: party.sessionId) }
+        return parties
+    }
+
+    /// B.3: creates a party with us as its only member; returns the session id.
+    public func create(name: String = "", maxMembers: Int = 16) async throws -> String {
+        let body: [String: Any] = [
+            "v2PartySessions": [[
+                "joinableUserType": "INVITE_ONLY", "maxMembers": maxMembers,
+                "members": [Self.selfMember()], "sessionName": name, "sessionType": "ROOM",
+                "visibilityType": "INVITE_ONLY",
+            ]]
+        ]
+        let response = try await api.call(
+            .POST, "\(Self.base)/partySessions", stack: .core, json: try Self.json(body),
+            extraHeaders: [("X-PSN-SESSION-MANAGER-SET-PROFANITY-FILTER-LANGUAGE-CODE", api.settings.locale)],
+            endpoint: "createParty")
+        let created = try api.decode(CreateResponse.self, from: response, endpoint: "createParty")
+        guard let sessionId = created.v2PartySessions.first?.sessionId else {
+            throw PSNError.malformed(endpoint: "createParty", detail: "no v2PartySessions[0].sessionId")
+        }
+        try await record(PartyCreated(sessionId: sessionId, sessionName: name, maxMembers: maxMembers), sessionId: sessionId)
+        return sessionId
+    }
+
+    /// B.5: joins (POST members, then PATCH members/me with customData4).
+    public func join(_ sessionId: String) async throws {
+        let path = "\(Self.base)/partySessions/\(try Self.checked(sessionId))"
+        _ = try await api.call(
+            .POST, "\(path)/members", stack: .core, json: try Self.json(["members": [Self.selfMember()]]),
+            endpoint: "joinParty")
+        try await record(PartyJoined(sessionId: sessionId), sessionId: sessionId)
+        try await updateMe(sessionId, customData4: CustomData4.afterJoin)
+    }
+
+    /// B.5 step 2: PATCH members/me with one field.
+    public func updateMe(_ sessionId: String, customData3: String? = nil, customData4: String? = nil) async throws {
+        var body: [String: Any] = [:]
+        if let customData3 { body["customData3"] = customData3 }
+        if let customData4 { body["customData4"] = customData4 }
+        _ = try await api.call(
+            .PATCH, "\(Self.base)/partySessions/\(try Self.checked(sessionId))/members/me", stack: .core,
+            json: try Self.json(body), endpoint: "patchMember")
+    }
+
+    /// B.6: leaves.
+    public func leave(_ sessionId: String) async throws {
+        _ = try await api.call(
+            .DELETE, "\(Self.base)/partySessions/\(try Self.checked(sessionId))/members/me", stack: .core, form: true,
+            endpoint: "leaveParty")
+        try await record(PartyLeft(sessionId: sessionId), sessionId: sessionId)
+    }
+
+    /// B.4: renames (or changes another attribute of) the party.
+    public func update(_ sessionId: String, name: String) async throws {
+        _ = try await api.call(
+            .PATCH, "\(Self.base)/partySessions/\(try Self.checked(sessionId))", stack: .core,
+            json: try Self.json(["sessionName": name]),
+            extraHeaders: [("X-PSN-SESSION-MANAGER-SET-PROFANITY-FILTER-LANGUAGE-CODE", api.settings.locale)],
+            endpoint: "patchParty")
+    }
+
+    /// B.7: invites accounts.
+    public func invite(_ sessionId: String, accountIds: [String]) async throws {
+        guard !accountIds.isEmpty, accountIds.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) else {
+            throw PSNError.configuration("account ids are decimal numbers")
+        }
+        let body: [String: Any] = [
+            "invitationType": "NORMAL", "invitations": accountIds.map { ["to": ["accountId": $0]] },
+            "invitationsToGroups": [],
+        ]
+        _ = try await api.call(
+            .POST, "\(Self.base)/partySessions/\(try Self.checked(sessionId))/invitations", stack: .okhttp,
+            json: try Self.json(body), endpoint: "invite")
+        try await record(PartyInvitationSent(sessionId: sessionId, accountIds: accountIds), sessionId: sessionId)
+    }
+
+    /// B.7: invitations addressed to me.
+    public func invitations() async throws -> [PartyInvitation] {
+        let response = try await api.call(
+            .GET, "\(Self.base)/users/me/partySessionsInvitations", stack: .okhttp, endpoint: "invitations")
+        return try api.decode(InvitationsResponse.self, from: response, endpoint: "invitations").invitations
+    }
+
+    /// B.8: resolves a share link (`https://party.playstation.com/<linkId>` or the id) to its party.
+    public func resolveLink(_ link: String) async throws -> PartyInfo {
+        let linkId = link.split(separator: "/").last.map(String.init) ?? link
+        guard !linkId.isEmpty, linkId.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+            throw PSNError.configuration("'\(link)' is not a party link")
+        }
+        let url = api.settings.urls.partyInfo + linkId + "?country=\(api.settings.country)&language=\(api.settings.locale.prefix(2))"
+        let response = try await api.call(
+            .GET, "", url: url, stack: .okhttp,
+            extraHeaders: [("Origin", "https://party.playstation.com"), ("Referer", "https://party.playstation.com/")],
+            endpoint: "partyInfo")
+        return try api.decode(PartyInfo.self, from: response, endpoint: "partyInfo")
+    }
+
+    /// The member object of create/join (B.3, B.5): "me" aliases and a fresh push context.
+    static func selfMember() -> [String: Any] {
+        [
+            "accountId": "me", "customData4": CustomData4.onJoin, "platform": "me",
+            "pushContexts": [["contextId": UUID().uuidString.lowercased()]], "voiceChatActivated": true,
+        ]
+    }
+
+    static func json(_ object: Any) throws -> Data {
+        try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    }
+
+    /// A session id is a UUID; anything else would change the path.
+    static func checked(_ sessionId: String) throws -> String {
+        guard UUID(uuidString: sessionId) != nil else {
+            throw PSNError.configuration("'\(sessionId)' is not a party session id (a UUID)")
+        }
+        return sessionId.lowercased()
+    }
+}

@@ -1,0 +1,115 @@
+/// A member as sessionManager and push describe it (B.0 "Member object"); unknown fields are ignored and optional
+/// ones may be missing.
+public struct PartyMember: Sendable, Codable, Equatable {
+    /// Account id (decimal string).
+    public var accountId: String
+    /// Online id.
+    public var onlineId: String?
+    /// `MOBILE_APP`, `PS5`, `PS4`, `PSPC`.
+    public var platform: String?
+    /// Server-assigned device id.
+    public var deviceUniqueId: String?
+    /// 1 for the creator, then 2, 3 …
+    public var joinOrder: Int?
+    /// Epoch ms.
+    public var joinTimestamp: Int64?
+    /// Whether voice chat is on.
+    public var voiceChatActivated: Bool?
+    /// Opaque base64 attributes.
+    public var customData3: String?
+    /// Opaque base64 attributes.
+    public var customData4: String?
+
+    /// Makes a member (tests, projections).
+    public init(accountId: String, onlineId: String? = nil, platform: String? = nil, joinOrder: Int? = nil) {
+        self.accountId = accountId
+        self.onlineId = onlineId
+        self.platform = platform
+        self.joinOrder = joinOrder
+    }
+}
+
+/// A party session (B.0 "PartySession object", B.1 bulkGet items).
+public struct PartySession: Sendable, Codable, Equatable {
+    /// The session id.
+    public var sessionId: String
+    /// The name ("" when unnamed).
+    public var sessionName: String?
+    /// `INVITE_ONLY`, `FRIENDS_ONLY` …
+    public var visibilityType: String?
+    /// `INVITE_ONLY`, `FRIENDS` …
+    public var joinableUserType: String?
+    /// Capacity.
+    public var maxMembers: Int?
+    /// The owner, when given.
+    public var owner: PartyMember?
+    /// Members, when given.
+    public var members: [PartyMember]?
+}
+
+/// B.1 response.
+struct BulkGetResponse: Decodable {
+    var parties: [PartySession]
+}
+
+/// B.2 response ([SIM] shape, U4).
+struct PartySessionsResponse: Decodable {
+    var partySessions: [PartySession]
+}
+
+/// B.3 response.
+struct CreateResponse: Decodable {
+    struct Created: Decodable { var sessionId: String }
+    var v2PartySessions: [Created]
+}
+
+/// An invitation (B.7 [SIM] item shape).
+public struct PartyInvitation: Sendable, Codable, Equatable {
+    /// The party.
+    public var sessionId: String
+    /// Its name.
+    public var sessionName: String?
+    /// `NORMAL`.
+    public var invitationType: String?
+    /// Who invited.
+    public var from: PartyMember?
+    /// Epoch ms as a string.
+    public var createdTimestamp: String?
+}
+
+/// B.7 list response.
+struct InvitationsResponse: Decodable {
+    var invitations: [PartyInvitation]
+}
+
+/// B.8 partyInfo response.
+public struct PartyInfo: Sendable, Codable, Equatable {
+    /// A member as partyInfo shows it (`platformId`, possibly anonymised).
+    public struct Member: Sendable, Codable, Equatable {
+        /// Whether this member hosts.
+        public var isHost: Bool?
+        /// Online id (`_anonymous_user` when anonymised).
+        public var onlineId: String?
+        /// Platform.
+        public var platformId: String?
+        /// Account id (`0` when anonymised).
+        public var accountId: String?
+    }
+
+    /// The session id.
+    public var sessionId: String
+    /// The name.
+    public var sessionName: String?
+    /// Whether it can be joined.
+    public var isJoinable: Bool?
+    /// Capacity.
+    public var maxMembers: Int?
+    /// Members.
+    public var members: [Member]?
+}
+
+/// customData4 as the app sends it on create/join and after joining (B.0).
+enum CustomData4 {
+    static let onJoin = "WyIiLCIiLCIxIiwiMCIsIjYuMi4wIiwiMCIsIjAiLCIwIiwiIiwiIl0="
+    static let afterJoin = "WyIiLCJBZ0FBQUE9PSIsIjEiLCIwIiwiNi4yLjAiLCIwIiwiMCIsIjAiLCIiLCIiXQ=="
+}

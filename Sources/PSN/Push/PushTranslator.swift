@@ -1,0 +1,96 @@
+import Foundation
+public import PartyBusCore
+
+/// Turns push frames (E.5–E.7) into events: the raw frame always (`push.frame_received`), and the domain events it
+/// means (`party.*`) unless the party projection already shows them — so a frame seen again after a reconnect,
+/// or the echo of our own action, never produces a duplicate. Garbage becomes `push.frame_rejected`.
+public struct PushTranslator: Sendable {
+    private static let prefix = "psn:sessionManager:sys:"
+
+    /// Makes a translator.
+    public init() {}
+
+    /// The drafts for one frame, given the party state before it.
+    public func drafts(forFrame text: String, state: PartyProjection, source: EventSource) -> [EventDraft] {
+        func draft<P: EventPayload>(_ stream: String, _ payload: P) -> EventDraft? {
+            try? EventDraft(stream: stream, payload: payload, source: source)
+        }
+        guard let data = text.data(using: .utf8),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
+            return [draft("push", PushFrameRejected(reason: "not a JSON object", text: String(text.prefix(2000))))].compactMap { $0 }
+        }
+        let dataType = object["dataType"] as? String
+        var out: [EventDraft] = [draft("push", PushFrameReceived(text: text, dataType: dataType))].compactMap { $0 }
+        guard let method = (object["method"] as? NSNumber)?.intValue, method == 3001 else { return out }
+        guard let dataType, let body = object["body"] as? [String: Any], let payload = body["data"] as? [String: Any],
+            let sessionId = payload["sessionId"] as? String
+        else {
+            out += [draft("push", PushFrameRejected(reason: "3001 frame without dataType or body.data.sessionId", text: String(text.prefix(2000))))].compactMap { $0 }
+            return out
+        }
+        let stream = "party/\(sessionId)"
+        let kind = dataType.hasPrefix(Self.prefix) ? String(dataType.dropFirst(Self.prefix.count)) : dataType
+        let party = state.parties[sessionId]
+        let from = (payload["customProperties"] as? [String: Any])?["from"] as? [String: Any]
+        switch kind {
+        case "v2:ps:members:created":
+            for member in Self.members(payload) where party?.members[member.accountId] == nil {
+                out += [draft(stream, PartyMemberJoined(sessionId: sessionId, member: member))].compactMap { $0 }
+            }
+        case "v2:ps:members:deleted":
+            for member in Self.members(payload) where party == nil || party?.members[member.accountId] != nil {
+                out += [draft(stream, PartyMemberLeft(sessionId: sessionId, accountId: member.accountId, onlineId: member.onlineId))].compactMap { $0 }
+            }
+        case "v2:ps:m:customData3:updated", "v2:ps:m:customData4:updated":
+            let field = kind.contains("customData3") ? "customData3" : "customData4"
+            for member in Self.members(payload) {
+                let value = field == "customData3" ? member.customData3 : member.customData4
+                guard let value else { continue }
+                let known = party?.members[member.accountId]
+                let current = field == "customData3" ? known?.customData3 : known?.customData4
+                if current != value {
+                    out += [draft(stream, PartyMemberUpdated(sessionId: sessionId, accountId: member.accountId, field: field, value: value))].compactMap { $0 }
+                }
+            }
+        case "v2:ps:owner:updated":
+            if let owner = (payload["owner"] as? [String: Any]).flatMap(Self.member), party?.ownerAccountId != owner.accountId {
+                out += [draft(stream, PartyOwnerChanged(sessionId: sessionId, owner: owner))].compactMap { $0 }
+            }
+        case "v2:ps:sessionName:updated", "v2:ps:visibilityType:updated", "outside:v2:ps:visibilityType:updated",
+            "v2:ps:joinableUserType:updated", "outside:v2:ps:joinableUserType:updated", "v2:ps:maxMembers:updated":
+            let field = kind.split(separator: ":").dropLast().last.map(String.init) ?? kind
+            if let value = payload[field] {
+                let text = (value as? String) ?? "\(value)"
+                let known = field == "sessionName" ? party?.name : field == "maxMembers" ? party?.maxMembers.map(String.init) : nil
+                if known != text {
+                    out += [draft(stream, PartyUpdated(sessionId: sessionId, field: field, value: text))].compactMap { $0 }
+                }
+            }
+        case "outside:v2:partySession:deleted", "v2:partySession:deleted":
+            let cause = (payload["customProperties"] as? [String: Any])?["deletedEvenCause"] as? String
+            out += [draft(stream, PartyDeleted(sessionId: sessionId, cause: cause))].compactMap { $0 }
+        case "v2:ps:customMessage:noSeq:created", "v2:ps:customMessage:created":
+            if let message = payload["customMessage"] as? [String: Any], let channel = message["channel"] as? String,
+                let body = message["payload"] as? String
+            {
+                out += [draft(stream, PartyCustomMessage(
+                    sessionId: sessionId, channel: channel, payload: body, fromAccountId: from?["accountId"] as? String,
+                    fromPlatform: from?["platform"] as? String))].compactMap { $0 }
+            }
+        default:
+            // partySession:created and unknown dataTypes: the raw frame is kept; nothing else to say.
+            break
+        }
+        return out
+    }
+
+    static func members(_ payload: [String: Any]) -> [PartyMember] {
+        (payload["members"] as? [[String: Any]] ?? []).compactMap(member)
+    }
+
+    static func member(_ object: [String: Any]) -> PartyMember? {
+        guard let data = try? JSONSerialization.data(withJSONObject: object) else { return nil }
+        return try? JSONDecoder().decode(PartyMember.self, from: data)
+    }
+}
