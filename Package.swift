@@ -32,6 +32,8 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CWebsockets", path: "Sources/CWebsockets", pkgConfig: "libwebsockets",
+                       providers: [.apt(["libwebsockets-dev"])]),
         .target(name: "CPartyBusShims", path: "Sources/CPartyBusShims"),
 
         // The plugin API: the only thing a plugin (built-in, dynamic or scripted) links against.
@@ -55,7 +57,7 @@ let package = Package(
         // The PSN client: HTTP over libcurl, auth, sessionManager, push (psn-protocol.md A, B, E, F).
         .target(
             name: "PSN",
-            dependencies: ["PartyBusCore", "CCurl", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PartyBusCore", "CCurl", "CWebsockets", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 

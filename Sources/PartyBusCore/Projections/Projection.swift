@@ -31,6 +31,7 @@ extension Projection {
 public final class LiveProjection<State: Projection>: Sendable {
     private let state = Mutex(State())
     private let position = Mutex<UInt64>(0)
+    private let waiters = Mutex<[(UInt64, CheckedContinuation<Void, Never>)]>([])
     private let log: EventLog
 
     /// A projection over `log`; call `run()` to keep it current.
@@ -49,6 +50,32 @@ public final class LiveProjection<State: Projection>: Sendable {
         while let batch = try await feed.nextBatch() {
             state.withLock { state in for event in batch { state.apply(event) } }
             position.withLock { $0 = batch.last!.seq }
+            resumeWaiters()
         }
+    }
+
+    /// Waits until every event up to `seq` has been folded in (events the filter skips count as folded once a
+    /// later matching one is, or when `seq` is at most the folded position).
+    public func waitUntilFolded(_ seq: UInt64) async {
+        if position.withLock({ $0 }) >= seq { return }
+        await withCheckedContinuation { continuation in
+            let ready = position.withLock { position -> Bool in
+                if position >= seq { return true }
+                waiters.withLock { $0.append((seq, continuation)) }
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    private func resumeWaiters() {
+        let ready = position.withLock { position in
+            waiters.withLock { waiters -> [CheckedContinuation<Void, Never>] in
+                let due = waiters.filter { $0.0 <= position }.map(\.1)
+                waiters.removeAll { $0.0 <= position }
+                return due
+            }
+        }
+        ready.forEach { $0.resume() }
     }
 }

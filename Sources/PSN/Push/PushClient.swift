@@ -1,0 +1,213 @@
+import Foundation
+public import Logging
+public import PartyBusCore
+import Synchronization
+
+/// The push channel (E): one WebSocket for the engine's whole life. Gets the server address, connects, sends the
+/// 1003 auth frame, pings every keep-alive interval, declares the connection dead after two intervals without
+/// inbound traffic, and reconnects with capped backoff, a fresh server address and a re-read of party state.
+/// Every frame is appended raw and translated into `party.*` events, in arrival order.
+public final class PushClient: Sendable {
+    /// Reconnect timing (E.9: 1 s, 2 s, 4 s … capped at 60 s).
+    public struct Backoff: Sendable {
+        /// First delay.
+        public var initial: Duration = .seconds(1)
+        /// Longest delay.
+        public var cap: Duration = .seconds(60)
+        /// Defaults.
+        public init() {}
+    }
+
+    private let settings: PSNSettings
+    private let http: any HTTPSending
+    private let tokens: TokenManager
+    private let log: EventLog
+    private let parties: LiveProjection<PartyProjection>
+    private let source: EventSource
+    private let logger: Logger
+    private let backoff: Backoff
+    private let reread: @Sendable () async -> Void
+    private let connections = Mutex(0)
+
+    /// A push client appending to `log`; `parties` is the engine's live party projection; `reread` re-reads
+    /// party state after a reconnect.
+    public init(
+        settings: PSNSettings, http: any HTTPSending, tokens: TokenManager, log: EventLog,
+        parties: LiveProjection<PartyProjection>, source: EventSource, logger: Logger, backoff: Backoff = Backoff(),
+        reread: @escaping @Sendable () async -> Void
+    ) {
+        self.settings = settings
+        self.http = http
+        self.tokens = tokens
+        self.log = log
+        self.parties = parties
+        self.source = source
+        self.logger = logger
+        self.backoff = backoff
+        self.reread = reread
+    }
+
+    /// How many connections have been made.
+    public var connectionCount: Int { connections.withLock { $0 } }
+
+    /// Connects and reconnects until cancelled.
+    public func run() async {
+        var delay = backoff.initial
+        while !Task.isCancelled {
+            let outcome: (code: Int?, reason: String, wasUp: Bool)
+            do {
+                outcome = try await connectOnce()
+            } catch is CancellationError {
+                return
+            } catch {
+                outcome = (nil, "\(error)", false)
+            }
+            if Task.isCancelled { return }
+            if outcome.wasUp { delay = backoff.initial }
+            logger.warning("push: disconnected (\(outcome.reason)); reconnecting in \(delay)")
+            _ = try? await log.append(
+                EventDraft(
+                    stream: "push",
+                    payload: PushDisconnected(
+                        reason: outcome.reason, closeCode: outcome.code,
+                        retryInMs: Int64(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000)),
+                    source: source))
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, backoff.cap)
+        }
+    }
+
+    /// E.1: the push host and keep-alive interval.
+    func serverAddress() async throws -> (host: String, port: Int?, keepAlive: Duration) {
+        let url = settings.urls.pushServerAddr + "?keepAliveStatusType=6&fields=keepAliveStatus&version=3.0"
+        let token = try await tokens.accessToken()
+        var response: HTTPResponse?
+        for withBearer in [true, false] {
+            var headers: [(name: String, value: String)] = [("User-Agent", settings.userAgent.core)]
+            if withBearer { headers.append(("Authorization", "Bearer \(token.reveal())")) }
+            do {
+                let answer = try await http.send(HTTPRequest(method: .GET, url: url, headers: headers))
+                response = answer
+                if answer.status == 200 { break }
+            } catch let error as HTTPTransportError {
+                throw PSNError.transport(error.description)
+            }
+        }
+        guard let response, response.status == 200 else {
+            let parsed = ErrorBody.parse(response?.body ?? Data(), status: response?.status ?? 0)
+            throw PSNError.http(
+                status: response?.status ?? 0, code: parsed.code, message: parsed.message, referenceId: parsed.referenceId,
+                endpoint: "serveraddr")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
+            let fqdn = object["fqdn"] as? String, !fqdn.isEmpty
+        else { throw PSNError.malformed(endpoint: "serveraddr", detail: "no fqdn") }
+        let interval = ((object["keepAliveStatus"] as? [String: Any])?["clientKeepAliveInterval"] as? NSNumber)?.intValue ?? 60_000
+        let parts = fqdn.split(separator: ":")
+        guard parts.count <= 2, let host = parts.first.map(String.init), !host.isEmpty else {
+            throw PSNError.malformed(endpoint: "serveraddr", detail: "fqdn '\(fqdn)' is not host[:port]")
+        }
+        let port = parts.count == 2 ? Int(parts[1]) : nil
+        if parts.count == 2 && port == nil {
+            throw PSNError.malformed(endpoint: "serveraddr", detail: "fqdn '\(fqdn)' has a bad port")
+        }
+        return (host, port, .milliseconds(max(interval, 100)))
+    }
+
+    /// One connection from serveraddr to close; returns how it ended.
+    private func connectOnce() async throws -> (code: Int?, reason: String, wasUp: Bool) {
+        let address = try await serverAddress()
+        let tls = !settings.urls.pushServerAddr.lowercased().hasPrefix("http://")
+        if !tls {
+            try PSNSettings.checkTransport(
+                "ws://\(address.host)", name: "push fqdn", allowInsecureLoopback: settings.allowInsecureLoopback)
+        }
+        guard let tokenSet = try await tokens.currentTokens() else { throw PSNError.signInRequired("no tokens") }
+        let accessToken = try await tokens.accessToken()
+        let number = connections.withLock {
+            $0 += 1
+            return $0
+        }
+        let connection = WebSocketConnection(
+            target: .init(
+                host: address.host, port: address.port ?? (tls ? 443 : 80), path: "/np/pushNotification", tls: tls,
+                caFile: settings.caFile.isEmpty ? nil : settings.caFile, subprotocol: "np-pushpacket",
+                origin: "https://m.np.playstation.com",
+                headers: [
+                    ("X-PSN-APP-TYPE", "MOBILE_APP.PSAPP"), ("X-PSN-APP-VER", settings.appVersion), ("X-PSN-OS-VER", "14"),
+                    ("X-PSN-PROTOCOL-VERSION", "3.0"), ("X-PSN-KEEP-ALIVE-STATUS-TYPE", "6"),
+                    ("X-PSN-RECONNECTION", number > 1 ? "true" : "false"),
+                    ("Authorization", "Bearer \(accessToken.reveal())"), ("User-Agent", settings.userAgent.core),
+                ]))
+        connection.start()
+        defer { connection.close() }
+        let lastInbound = Liveness()
+        var wasUp = false
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            defer { group.cancelAll() }
+            for await event in connection.events {
+                lastInbound.touch()
+                switch event {
+                case .established:
+                    wasUp = true
+                    connection.send(text: PushClient.authFrame(accountId: tokenSet.accountId, token: accessToken, tranId: number))
+                    logger.info("push: connected to \(address.host) (connection \(number))")
+                    try await append(
+                        [try EventDraft(
+                            stream: "push",
+                            payload: PushConnected(
+                                host: address.host, connection: number,
+                                keepAliveMs: Int64(address.keepAlive.components.seconds * 1000
+                                    + address.keepAlive.components.attoseconds / 1_000_000_000_000_000)),
+                            source: source)])
+                    group.addTask { [connection] in
+                        // Keepalive (E.4): ping every interval; two intervals of silence mean the link is dead.
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: address.keepAlive)
+                            if ContinuousClock.now - lastInbound.last > address.keepAlive * 2 {
+                                connection.close()
+                                return
+                            }
+                            connection.ping()
+                        }
+                    }
+                    if number > 1 { group.addTask { [reread] in await reread() } }
+                case .text(let text):
+                    await parties.waitUntilFolded(log.head)
+                    try await append(PushTranslator().drafts(forFrame: text, state: parties.current, source: source))
+                case .pong:
+                    break
+                case .closed(let code, let reason):
+                    let silent = ContinuousClock.now - lastInbound.last > address.keepAlive * 2
+                    return (code, silent ? "no traffic for two keep-alive intervals" : reason
+                        + (code.map { " (close code \($0))" } ?? ""), wasUp)
+                }
+            }
+            return (nil, "connection ended", wasUp)
+        }
+    }
+
+    private func append(_ drafts: [EventDraft]) async throws {
+        if drafts.isEmpty { return }
+        let appended = try await log.append(contentsOf: drafts)
+        await parties.waitUntilFolded(appended.last!.seq)
+    }
+
+    /// E.3: the auth frame, with the account id written as its exact decimal digits (it may exceed 2^53).
+    static func authFrame(accountId: String, token: Secret, tranId: Int) -> String {
+        precondition(!accountId.isEmpty && accountId.allSatisfy(\.isASCII) && accountId.allSatisfy(\.isNumber))
+        var out = Data(#"{"version":"3.0","method":1003,"tranId":"#.utf8)
+        EventJSON.appendQuoted(String(tranId), to: &out)
+        out.append(contentsOf: #","accountId":\#(accountId),"status":"active","auth":{"accessToken":"#.utf8)
+        EventJSON.appendQuoted(token.reveal(), to: &out)
+        out.append(contentsOf: "}}".utf8)
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// When the connection last heard from the server.
+private final class Liveness: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+    var last: ContinuousClock.Instant { instant.withLock { $0 } }
+    func touch() { instant.withLock { $0 = .now } }
+}

@@ -1,0 +1,239 @@
+import CWebsockets
+import Foundation
+import Synchronization
+
+/// What a WebSocket connection reports, in the order it happened.
+enum WebSocketEvent: Sendable, Equatable {
+    /// The upgrade succeeded.
+    case established
+    /// A complete text message.
+    case text(String)
+    /// A pong (or any control frame that proves the peer is alive).
+    case pong
+    /// The connection is gone: the close code the peer sent (may be invalid, e.g. 65535) and why.
+    case closed(code: Int?, reason: String)
+}
+
+/// One client WebSocket over libwebsockets, serviced by its own thread. Callbacks arrive on that thread and are
+/// handed on through an `AsyncStream` in callback order; sends are queued and written when lws says it can.
+final class WebSocketConnection: @unchecked Sendable {
+    struct Target: Sendable {
+        var host: String
+        var port: Int
+        var path: String
+        var tls: Bool
+        var caFile: String?
+        var subprotocol: String
+        var origin: String
+        /// Extra handshake headers (values may be secrets: never logged).
+        var headers: [(name: String, value: String)]
+    }
+
+    private enum Outgoing {
+        case text(Data)
+        case ping
+    }
+
+    private struct State {
+        var outbox: [Outgoing] = []
+        var closeRequested = false
+        var finished = false
+        var closeCode: Int?
+        var reported = false
+    }
+
+    let events: AsyncStream<WebSocketEvent>
+    private let continuation: AsyncStream<WebSocketEvent>.Continuation
+    private let target: Target
+    private let state = Mutex(State())
+    private let pre = pb_lws_pre()
+    // Touched only by the service thread.
+    private var context: OpaquePointer?
+    private var wsi: OpaquePointer?
+    private var receiving = Data()
+    private let protocols = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
+    private var cStrings: [UnsafeMutablePointer<CChar>] = []
+
+    init(target: Target) {
+        self.target = target
+        (events, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+    }
+
+    deinit {
+        protocols.deallocate()
+        cStrings.forEach { free($0) }
+    }
+
+    /// Starts connecting on the service thread.
+    func start() {
+        let thread = Thread { [self] in serve() }
+        thread.name = "partybus.push.ws"
+        thread.start()
+    }
+
+    /// Queues a text frame.
+    func send(text: String) { enqueue(.text(Data(text.utf8))) }
+
+    /// Queues a ping.
+    func ping() { enqueue(.ping) }
+
+    /// Closes (normal closure) and ends the service thread.
+    func close() {
+        let context = state.withLock { state -> Bool in
+            state.closeRequested = true
+            return !state.finished
+        }
+        if context { wake() }
+    }
+
+    private func enqueue(_ item: Outgoing) {
+        let alive = state.withLock { state -> Bool in
+            guard !state.finished else { return false }
+            state.outbox.append(item)
+            return true
+        }
+        if alive { wake() }
+    }
+
+    /// The live context's address (0: none), so other threads can wake the service loop.
+    private let contextAddress = Mutex<UInt>(0)
+
+    private func wake() {
+        contextAddress.withLock { address in
+            if let context = OpaquePointer(bitPattern: address) { lws_cancel_service(context) }
+        }
+    }
+
+    private func cString(_ text: String) -> UnsafeMutablePointer<CChar> {
+        let pointer = strdup(text)!
+        cStrings.append(pointer)
+        return pointer
+    }
+
+    private func serve() {
+        let user = Unmanaged.passUnretained(self).toOpaque()
+        let created = pb_lws_create_client_context(
+            protocols, cString(target.subprotocol), webSocketCallback, user, target.caFile.map { cString($0) })
+        guard let created else {
+            finish(code: nil, reason: "cannot create the libwebsockets context")
+            return
+        }
+        context = created
+        let address = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(created)))
+        contextAddress.withLock { $0 = address }
+        let hostHeader = (target.port == 443 && target.tls) || (target.port == 80 && !target.tls)
+            ? target.host : "\(target.host):\(target.port)"
+        wsi = pb_lws_connect(
+            created, cString(target.host), Int32(target.port), cString(target.path), cString(hostHeader),
+            cString(target.origin), cString(target.subprotocol), target.tls ? 1 : 0)
+        if wsi == nil {
+            finish(code: nil, reason: "cannot start connecting to \(target.host):\(target.port)")
+        }
+        while !state.withLock({ $0.finished }) {
+            lws_service(created, 0)
+        }
+        contextAddress.withLock { $0 = 0 }
+        lws_context_destroy(created)
+        context = nil
+    }
+
+    /// Reports the end once and stops the loop.
+    fileprivate func finish(code: Int?, reason: String) {
+        let first = state.withLock { state -> Bool in
+            defer {
+                state.finished = true
+                state.reported = true
+            }
+            return !state.reported
+        }
+        if first {
+            continuation.yield(.closed(code: code ?? state.withLock { $0.closeCode }, reason: reason))
+            continuation.finish()
+        }
+    }
+
+    fileprivate func handle(
+        _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ input: UnsafeMutableRawPointer?, _ length: Int
+    ) -> Int32 {
+        switch reason {
+        case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+            for (name, value) in target.headers {
+                if pb_lws_append_header(wsi, input, length, name + ":", value) != 0 { return -1 }
+            }
+        case LWS_CALLBACK_CLIENT_ESTABLISHED:
+            continuation.yield(.established)
+            lws_callback_on_writable(wsi)
+        case LWS_CALLBACK_CLIENT_RECEIVE:
+            if let input, length > 0 { receiving.append(input.assumingMemoryBound(to: UInt8.self), count: length) }
+            if lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0 {
+                continuation.yield(.text(String(decoding: receiving, as: UTF8.self)))
+                receiving.removeAll(keepingCapacity: true)
+            }
+        case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+            continuation.yield(.pong)
+        case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+            let code = Int(pb_lws_close_code(input, length))
+            state.withLock { $0.closeCode = code >= 0 ? code : nil }
+        case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+            if let connection = self.wsi, state.withLock({ !$0.outbox.isEmpty || $0.closeRequested }) {
+                lws_callback_on_writable(connection)
+            }
+        case LWS_CALLBACK_CLIENT_WRITEABLE:
+            return writePending(wsi)
+        case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+            let detail = input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "connection error"
+            self.wsi = nil
+            finish(code: nil, reason: detail)
+        case LWS_CALLBACK_CLIENT_CLOSED:
+            self.wsi = nil
+            let requested = state.withLock { $0.closeRequested }
+            finish(code: nil, reason: requested ? "closed by us" : "closed by the server")
+        default:
+            break
+        }
+        return 0
+    }
+
+    /// Writes one queued frame per writable callback (lws's rule), asking for another callback while more wait.
+    private func writePending(_ wsi: OpaquePointer?) -> Int32 {
+        let (item, more, closing) = state.withLock { state -> (Outgoing?, Bool, Bool) in
+            if state.closeRequested { return (nil, false, true) }
+            let item = state.outbox.isEmpty ? nil : state.outbox.removeFirst()
+            return (item, !state.outbox.isEmpty, false)
+        }
+        if closing {
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nil, 0)
+            return -1
+        }
+        guard let item else { return 0 }
+        let payload: Data
+        let protocolKind: lws_write_protocol
+        switch item {
+        case .text(let data):
+            payload = data
+            protocolKind = LWS_WRITE_TEXT
+        case .ping:
+            payload = Data()
+            protocolKind = LWS_WRITE_PING
+        }
+        var buffer = [UInt8](repeating: 0, count: pre + payload.count)
+        buffer.replaceSubrange(pre..<pre + payload.count, with: payload)
+        let written = buffer.withUnsafeMutableBytes { bytes in
+            lws_write(wsi, bytes.baseAddress!.advanced(by: pre).assumingMemoryBound(to: UInt8.self), payload.count, protocolKind)
+        }
+        if written < payload.count { return -1 }
+        if more { lws_callback_on_writable(wsi) }
+        return 0
+    }
+}
+
+/// The protocol callback: a global function (lws calls it on the service thread); the connection object is the
+/// context's user pointer.
+private func webSocketCallback(
+    _ wsi: OpaquePointer?, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+    _ input: UnsafeMutableRawPointer?, _ length: Int
+) -> Int32 {
+    guard let wsi, let context = lws_get_context(wsi), let owner = lws_context_user(context) else { return 0 }
+    let connection = Unmanaged<WebSocketConnection>.fromOpaque(owner).takeUnretainedValue()
+    return connection.handle(wsi, reason, input, length)
+}
