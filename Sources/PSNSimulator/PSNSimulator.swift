@@ -1,5 +1,190 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
 /// The offline PSN simulator (psn-protocol.md section H). Work in progress.
 public enum PSNSimulatorInfo {
     /// The simulator's version.
-    public static let version = "0.0.1"
+    public static let version = "0.1.0"
+}
+
+/// Why the simulator could not start.
+public enum PSNSimulatorError: Error, Sendable {
+    /// `run()` ended before the server was listening.
+    case stoppedBeforeRunning
+    /// The script in `SimulatorConfiguration.scriptPath` could not be loaded.
+    case invalidScript(path: String, reason: String)
+}
+
+/// One simulated PSN: OAuth, sessionManager, cpss partyInfo, serveraddr and the push WebSocket on a single HTTP
+/// server, plus the `/sim/admin/...` control API.
+///
+/// ```swift
+/// let simulator = PSNSimulator(configuration: config)
+/// try await withThrowingTaskGroup(of: Void.self) { group in
+///     group.addTask { try await simulator.run() }
+///     let port = try await simulator.waitUntilRunning()
+///     // point every base URL at http://127.0.0.1:<port>
+///     group.cancelAll()
+/// }
+/// ```
+/// It is a swift-service-lifecycle `Service`; `run()` returns on graceful shutdown or cancellation. Run it once.
+public final class PSNSimulator: Service, Sendable {
+    /// The configuration the simulator started with (run-time changes go through the admin API).
+    public let configuration: SimulatorConfiguration
+    let core: SimulatorCore
+    private let logger: Logger
+    private let startup = Mutex<StartupState>(StartupState())
+
+    private struct StartupState {
+        var port: Int?
+        var failed = false
+        var waiters: [CheckedContinuation<Int, any Error>] = []
+    }
+
+    /// Creates a simulator; nothing listens until `run()`.
+    public init(configuration: SimulatorConfiguration = SimulatorConfiguration(),
+                logger: Logger = Logger(label: "psn-simulator")) {
+        self.configuration = configuration
+        self.logger = logger
+        self.core = SimulatorCore(configuration: configuration, logger: logger)
+    }
+
+    /// The bound port once the server is listening, else `nil`.
+    public var port: Int? { startup.withLock { $0.port } }
+
+    /// `http://<host>:<port>` once listening, else `nil`. Every base URL (auth `…/api/authz/v3/oauth/`, mobile API
+    /// `…/api`, dms, serveraddr, partyInfo) lives under it.
+    public var baseURL: String? { port.map { "http://\(configuration.host):\($0)" } }
+
+    /// Waits until the server is listening and returns the bound port.
+    public func waitUntilRunning() async throws -> Int {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int, any Error>) in
+            let immediate: Result<Int, any Error>? = startup.withLock { state in
+                if let port = state.port { return .success(port) }
+                if state.failed { return .failure(PSNSimulatorError.stoppedBeforeRunning) }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let immediate { continuation.resume(with: immediate) }
+        }
+    }
+
+    /// Runs the server until cancelled or gracefully shut down.
+    public func run() async throws {
+        let script: [ScriptStep]
+        if let path = configuration.scriptPath {
+            do { script = try SimulatorCore.loadScript(path: path) } catch {
+                failStartup()
+                throw PSNSimulatorError.invalidScript(path: path, reason: "\(error)")
+            }
+        } else {
+            script = []
+        }
+        let core = self.core
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: FaultInjectionMiddleware(core: core))
+        core.addAuthRoutes(to: router)
+        core.addPartyRoutes(to: router)
+        core.addServerAddrRoute(to: router)
+        if configuration.adminAPIEnabled { core.addAdminRoutes(to: router) }
+
+        let app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(
+                configuration: .init(ws: .init(maxFrameSize: 1 << 20, autoPing: .disabled, closeTimeout: .seconds(5)))
+            ) { head, channel, logger in
+                try await core.shouldUpgrade(head: head, channel: channel, logger: logger)
+            },
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port),
+                                 serverName: "PSNSimulator"),
+            onServerRunning: { [self] channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                core.withState { $0.boundPort = port }
+                logger.info("PSN simulator listening", metadata: ["port": .stringConvertible(port)])
+                if !script.isEmpty { core.runScript(script) }
+                let waiters = startup.withLock { state in
+                    state.port = port
+                    defer { state.waiters = [] }
+                    return state.waiters
+                }
+                for waiter in waiters { waiter.resume(returning: port) }
+            },
+            logger: logger
+        )
+        defer { failStartup() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            group.addTask { await core.runJobs() }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func failStartup() {
+        let waiters = startup.withLock { state -> [CheckedContinuation<Int, any Error>] in
+            if state.port == nil { state.failed = true }
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(throwing: PSNSimulatorError.stoppedBeforeRunning) }
+    }
+
+    /// Starts a simulator, runs `body` with it once it listens, then stops it.
+    public static func withRunning<T: Sendable>(
+        configuration: SimulatorConfiguration = SimulatorConfiguration(),
+        logger: Logger = Logger(label: "psn-simulator"),
+        _ body: @Sendable (PSNSimulator) async throws -> T
+    ) async throws -> T {
+        let simulator = PSNSimulator(configuration: configuration, logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await simulator.run()
+                return nil
+            }
+            _ = try await simulator.waitUntilRunning()
+            do {
+                let value = try await body(simulator)
+                group.cancelAll()
+                while try await group.next() != nil {}
+                return value
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+        }
+    }
+
+    // MARK: In-process controls (the same as the admin API)
+
+    /// Current fault switches.
+    public var faults: FaultSwitches { core.withState { $0.faults } }
+
+    /// Replaces the fault switches.
+    public func setFaults(_ faults: FaultSwitches) { core.withState { $0.faults = faults } }
+
+    /// Moves the simulator clock forward (token and code expiry use it).
+    public func advanceClock(milliseconds: Int64) { core.withState { $0.clock.offsetMs += milliseconds } }
+
+    /// Adds or replaces a simulated account at run time.
+    public func addAccount(_ account: SimulatedAccount) { _ = core.withState { $0.addAccount(account) } }
+
+    /// Number of authenticated push sockets of an account.
+    public func authenticatedPushSockets(accountId: String) -> Int {
+        core.withState { $0.authenticatedSocketCount(accountId) }
+    }
+
+    /// Makes a simulated account perform a party action (see `ScriptStep`); returns the action's JSON result.
+    @discardableResult
+    public func perform(actor: String, action: String, args: JSONObject = JSONObject()) throws -> JSONValue {
+        try core.withState { (s: inout CoreState) throws(APIError) -> JSONValue in
+            try s.perform(actorName: actor, action: action, args: args)
+        }
+    }
+
+    /// Runs script steps in the background.
+    public func runScript(_ steps: [ScriptStep]) { core.runScript(steps) }
 }

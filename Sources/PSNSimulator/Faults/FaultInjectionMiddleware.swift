@@ -1,0 +1,37 @@
+import Hummingbird
+import Logging
+
+/// Answers matching requests with an injected 5xx / 429 (H item 17) before they reach their route, and logs each
+/// request's method, path and status (never headers, query values or bodies, which may carry secrets).
+struct FaultInjectionMiddleware<Context: RequestContext>: RouterMiddleware {
+    let core: SimulatorCore
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let path = request.uri.path
+        if !path.hasPrefix("/sim/"),
+            let fault = core.withState({ $0.takeHTTPFault(method: request.method.rawValue, path: path) })
+        {
+            core.logger.debug("injected fault", metadata: ["path": .string(path), "status": .stringConvertible(fault.status)])
+            return core.errorResponse(fault)
+        }
+        let response = try await next(request, context)
+        core.logger.trace(
+            "request", metadata: ["method": .string(request.method.rawValue), "path": .string(path),
+                                  "status": .stringConvertible(response.status.code)])
+        return response
+    }
+}
+
+extension CoreState {
+    /// Consumes one use of the first matching HTTP fault rule.
+    mutating func takeHTTPFault(method: String, path: String) -> APIError? {
+        guard let index = faults.httpFaults.firstIndex(where: { $0.count > 0 && $0.matches(method: method, path: path) })
+        else { return nil }
+        let rule = faults.httpFaults[index]
+        faults.httpFaults[index].count -= 1
+        if faults.httpFaults[index].count <= 0 { faults.httpFaults.remove(at: index) }
+        return APIError.injected(status: rule.status, retryAfterSeconds: rule.retryAfterSeconds)
+    }
+}
