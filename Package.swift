@@ -124,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PSNTests",
-            dependencies: ["PSN", "PartyBusTestSupport"],
+            dependencies: ["PSN", "PSNSimulator", "PartyBusTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -42,6 +42,14 @@ public struct PSNSettings: Sendable, Codable, Equatable {
         public var oauth: String
         /// Browser string for the npsso authorize request (A.3).
         public var browser: String
+
+        /// All four strings.
+        public init(core: String, okhttp: String, oauth: String, browser: String) {
+            self.core = core
+            self.okhttp = okhttp
+            self.oauth = oauth
+            self.browser = browser
+        }
     }
 
     /// Base URLs (§0.3).
@@ -58,6 +66,24 @@ public struct PSNSettings: Sendable, Codable, Equatable {
         public var partyInfo: String
         /// Party share link base.
         public var partyLink: String
+
+        /// Every base URL.
+        public init(auth: String, api: String, accountsMe: String, pushServerAddr: String, partyInfo: String, partyLink: String) {
+            self.auth = auth
+            self.api = api
+            self.accountsMe = accountsMe
+            self.pushServerAddr = pushServerAddr
+            self.partyInfo = partyInfo
+            self.partyLink = partyLink
+        }
+
+        /// Every base URL on one server (the simulator), e.g. `http://127.0.0.1:8080`.
+        public static func allOn(_ base: String) -> URLs {
+            URLs(
+                auth: base + "/api/authz/v3/oauth/", api: base + "/api", accountsMe: base + "/api/v1/devices/accounts/me",
+                pushServerAddr: base + "/np/serveraddr", partyInfo: base + "/api/cpss/v1/partyInfo/",
+                partyLink: base + "/party/")
+        }
     }
 
     /// The defaults of psn-protocol.md.

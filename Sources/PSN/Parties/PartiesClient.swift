@@ -40,6 +40,11 @@ public struct PartiesClient: Sendable {
         return parties
     }
 
+    /// Records that a party we knew is gone (it was not returned when re-read).
+    func recordGone(_ sessionId: String) async throws {
+        try await record(PartyDeleted(sessionId: sessionId, cause: "NOT_FOUND_ON_REREAD"), sessionId: sessionId)
+    }
+
     /// B.3: creates a party with us as its only member; returns the session id.
     public func create(name: String = "", maxMembers: Int = 16) async throws -> String {
         let body: [String: Any] = [

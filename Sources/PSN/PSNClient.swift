@@ -1,0 +1,64 @@
+public import Foundation
+public import Logging
+public import PartyBusCore
+
+/// Everything needed to talk to PSN for one data folder: the HTTP transport, sign-in and tokens, the API client
+/// and sessionManager parties; `makePushClient` adds the push channel.
+public final class PSNClient: Sendable {
+    /// The settings in use.
+    public let settings: PSNSettings
+    /// The HTTP transport (libcurl).
+    public let http: CurlHTTPClient
+    /// OAuth.
+    public let oauth: OAuthClient
+    /// Tokens.
+    public let tokens: TokenManager
+    /// Authenticated API calls.
+    public let api: PSNAPIClient
+    /// sessionManager parties.
+    public let parties: PartiesClient
+    private let log: EventLog
+    private let source: EventSource
+    private let logger: Logger
+
+    /// Builds the client; checks the URLs (https, or loopback http when allowed).
+    public init(settings: PSNSettings, dataDirectory: URL, log: EventLog, source: EventSource, logger: Logger) throws {
+        try settings.validateURLs()
+        self.settings = settings
+        self.log = log
+        self.source = source
+        self.logger = logger
+        http = CurlHTTPClient(options: .init(caFile: settings.caFile.isEmpty ? nil : settings.caFile))
+        let duid = try DeviceIdentity.duid(configured: settings.duid, dataDirectory: dataDirectory)
+        oauth = OAuthClient(settings: settings, duid: duid, http: http, logger: logger)
+        let publish: EventPublisher = { draft in _ = try await log.append(draft) }
+        tokens = TokenManager(
+            oauth: oauth, store: TokenStore(dataDirectory: dataDirectory), publish: publish, source: source, logger: logger)
+        api = PSNAPIClient(settings: settings, http: http, tokens: tokens, logger: logger)
+        parties = PartiesClient(api: api, publish: publish, source: source)
+    }
+
+    /// The push channel; after each reconnect it re-reads the parties the projection shows us in.
+    public func makePushClient(
+        parties projection: LiveProjection<PartyProjection>, backoff: PushClient.Backoff = .init()
+    ) -> PushClient {
+        let parties = self.parties
+        let logger = self.logger
+        return PushClient(
+            settings: settings, http: http, tokens: tokens, log: log, parties: projection, source: source,
+            logger: logger, backoff: backoff
+        ) {
+            let known = Array(projection.current.parties.keys)
+            guard !known.isEmpty else { return }
+            do {
+                let found = try await parties.get(known)
+                // Parties that vanished while the socket was down.
+                for missing in Set(known).subtracting(found.map(\.sessionId)) {
+                    _ = try? await parties.recordGone(missing)
+                }
+            } catch {
+                logger.warning("push: re-reading party state after reconnect failed: \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import PSN
+import PSNSimulator
+import PartyBusCore
+import PartyBusTestSupport
+
+/// Accounts the simulator knows; ids larger than 2^53 on purpose.
+enum TestAccounts {
+    static let me = SimulatedAccount(
+        accountId: "1234567890123456789", onlineId: "partybus-me", npsso: String(repeating: "m", count: 64))
+    static let alice = SimulatedAccount(
+        accountId: "2234567890123456781", onlineId: "sim-alice", npsso: String(repeating: "a", count: 64), platform: "PS5")
+    static let bob = SimulatedAccount(
+        accountId: "3234567890123456782", onlineId: "sim-bob", npsso: String(repeating: "b", count: 64))
+}
+
+/// One PartyBus-side client (log, projection, PSN client) pointed at a running simulator.
+final class ClientHarness: Sendable {
+    let dir: TemporaryDirectory
+    let log: EventLog
+    let projection: LiveProjection<PartyProjection>
+    let client: PSNClient
+    let memory: MemoryLog
+    private let folding: Task<Void, Never>
+
+    init(simulator: PSNSimulator, tweak: (inout PSNSettings) -> Void = { _ in }) throws {
+        dir = try TemporaryDirectory()
+        log = try EventLog(path: dir.path("events.sqlite"))
+        projection = LiveProjection<PartyProjection>(log: log)
+        memory = MemoryLog()
+        var settings = ClientHarness.settings(base: simulator.baseURL!)
+        tweak(&settings)
+        client = try PSNClient(settings: settings, dataDirectory: dir.url, log: log, source: .sim, logger: memory.logger())
+        let projection = self.projection
+        folding = Task { try? await projection.run() }
+    }
+
+    deinit { folding.cancel() }
+
+    static func settings(base: String) -> PSNSettings {
+        var settings = PSNSettings.defaults
+        settings.clientSecret = Secret("sim-client-secret")
+        settings.urls = .allOn(base)
+        settings.allowInsecureLoopback = true
+        settings.throttleMs = 0
+        settings.retryBaseMs = 20
+        return settings
+    }
+
+    /// Runs the push client until the returned task is cancelled.
+    func startPush() -> (PushClient, Task<Void, Never>) {
+        var backoff = PushClient.Backoff()
+        backoff.initial = .milliseconds(50)
+        backoff.cap = .milliseconds(400)
+        let push = client.makePushClient(parties: projection, backoff: backoff)
+        return (push, Task { await push.run() })
+    }
+
+    func events(_ type: String) throws -> [Event] { try log.read(filter: EventFilter(types: [type])) }
+
+    func members(_ sessionId: String) -> Set<String> { Set(projection.current.members(of: sessionId).map(\.accountId)) }
+}
+
+func simulatorConfiguration(_ tweak: (inout SimulatorConfiguration) -> Void = { _ in }) -> SimulatorConfiguration {
+    var configuration = SimulatorConfiguration(accounts: [TestAccounts.me, TestAccounts.alice, TestAccounts.bob])
+    configuration.clientSecret = "sim-client-secret"
+    tweak(&configuration)
+    return configuration
+}
