@@ -45,17 +45,21 @@ public final class LiveProjection<State: Projection>: Sendable {
 
     /// Folds until cancelled.
     public func run() async throws {
-        let feed = log.subscribe(from: 1, filter: State.filter, bufferCapacity: 4096)
+        // Every event, not only matching ones: the position must pass events the projection ignores, or a
+        // `waitUntilFolded` for such an event would never return.
+        let feed = log.subscribe(from: 1, filter: .all, bufferCapacity: 4096)
         defer { feed.cancel() }
+        let filter = State.filter
         while let batch = try await feed.nextBatch() {
-            state.withLock { state in for event in batch { state.apply(event) } }
+            state.withLock { state in
+                for event in batch where filter.matches(event) { state.apply(event) }
+            }
             position.withLock { $0 = batch.last!.seq }
             resumeWaiters()
         }
     }
 
-    /// Waits until every event up to `seq` has been folded in (events the filter skips count as folded once a
-    /// later matching one is, or when `seq` is at most the folded position).
+    /// Waits until every event up to `seq` has been folded in (or skipped, when the filter does not match it).
     public func waitUntilFolded(_ seq: UInt64) async {
         if position.withLock({ $0 }) >= seq { return }
         await withCheckedContinuation { continuation in
