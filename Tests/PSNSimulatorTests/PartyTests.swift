@@ -177,7 +177,14 @@ struct PartyTests {
             let a = try await c.signIn(Fixture.a)
             let b = try await c.signIn(Fixture.b)
             let first = try await c.createParty(a.access)
-            let second = try await c.createParty(a.access)
+            // Unknown X-PSN-* headers and the CPSS id header are accepted and ignored (H 16).
+            var extra = c.bearer(a.access)
+            extra[HTTPField.Name("X-PSN-SESSION-MANAGER-CPSS-ID")!] = "js_abcdefghijklmnopqrs"
+            extra[HTTPField.Name("X-PSN-SOMETHING-NEW")!] = "1"
+            extra[HTTPField.Name("x-psn-request-id")!] = "9c7e2a8e-2f7b-4a51-8f3e-0c1d2e3f4a5b"
+            let created = try await c.request(.post, "/api/sessionManager/v2/partySessions", headers: extra, body: #"{"v2PartySessions":[{"members":[{"accountId":"me","platform":"me"}]}]}"#)
+            #expect(created.status == 201)
+            let second = try #require(created.json?["v2PartySessions"]?.arrayValue?.first?["sessionId"]?.stringValue)
             let bulk = try await c.request(.post, "/api/sessionManager/v2/sys/gameBase/parties/bulkGet?limit=11",
                                            headers: c.bearer(a.access), body: #"{"groupInvitedPartySessions":[]}"#)
             #expect(bulk.status == 200)

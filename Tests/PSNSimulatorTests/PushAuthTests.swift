@@ -54,3 +54,21 @@ struct PushAuthTests {
         }
     }
 }
+
+@Suite("Push keepalive (E.4)")
+struct PushKeepAliveTests {
+    @Test("client pings count as inbound traffic: the socket outlives 2 × interval several times over")
+    func pingsKeepAlive() async throws {
+        let config = Fixture.configuration { $0.clientKeepAliveIntervalMs = 200 }
+        try await withSimulator(config) { c in
+            let tokens = try await c.signIn(Fixture.a)
+            let frame = #"{"version":"3.0","method":1003,"tranId":"1","accountId":\#(Fixture.a.accountId),"status":"active","auth":{"accessToken":"\#(tokens.access)"}}"#
+            let socket = PushClient.connect(port: c.port, firstFrame: frame, pingEvery: .milliseconds(100))
+            try await c.waitForSockets(Fixture.a.accountId, atLeast: 1)
+            // Without pings the server closes after 400 ms (see keepAliveTimeout); wait three times that.
+            try await Task.sleep(for: .milliseconds(1200))
+            #expect(c.simulator.authenticatedPushSockets(accountId: Fixture.a.accountId) == 1)
+            socket.cancel()
+        }
+    }
+}

@@ -219,7 +219,7 @@ final class PushClient: Sendable {
         self.closeTask = closeTask
     }
 
-    static func connect(port: Int, firstFrame: String?) -> PushClient {
+    static func connect(port: Int, firstFrame: String?, pingEvery: Duration? = nil) -> PushClient {
         let inbox = FrameInbox()
         var headers = HTTPFields()
         headers[.secWebSocketProtocol] = "np-pushpacket"
@@ -229,7 +229,9 @@ final class PushClient: Sendable {
             defer { Task { await inbox.finish() } }
             return try await WebSocketClient.connect(
                 url: "ws://127.0.0.1:\(port)/np/pushNotification",
-                configuration: .init(maxFrameSize: 1 << 20, additionalHeaders: headers, closeTimeout: .seconds(3)),
+                configuration: .init(
+                    maxFrameSize: 1 << 20, additionalHeaders: headers, closeTimeout: .seconds(3),
+                    autoPing: pingEvery.map { .enabled(timePeriod: $0) } ?? .disabled),
                 logger: Logger(label: "push-test-client")
             ) { inbound, outbound, _ in
                 if let firstFrame { try await outbound.write(.text(firstFrame)) }
