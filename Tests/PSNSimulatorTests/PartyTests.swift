@@ -217,6 +217,9 @@ struct PartyTests {
             #expect(member.json?["members"]?.arrayValue?.first?["onlineId"] == .string(Fixture.a.onlineId))
             #expect(member.json?["inParty"] == .bool(true))
             #expect(try await c.request(.get, "/api/cpss/v1/partyInfo/sim_nope").status == 404)
+            let unrouted = try await c.request(.post, "/api/sessionManager/v2/partySessions/\(first)/invitations/decline", body: "{}")
+            #expect(unrouted.status == 404)
+            #expect(unrouted.json?["error"]?["message"] == .string("Resource not found"))
         }
     }
 
