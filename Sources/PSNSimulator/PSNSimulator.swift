@@ -133,28 +133,30 @@ public final class PSNSimulator: Service, Sendable {
         for waiter in waiters { waiter.resume(throwing: PSNSimulatorError.stoppedBeforeRunning) }
     }
 
-    /// Starts a simulator, runs `body` with it once it listens, then stops it.
+    /// Starts a simulator inside its own `ServiceGroup`, runs `body` once it listens, then shuts it down
+    /// gracefully (open push sockets get a normal close).
     public static func withRunning<T: Sendable>(
         configuration: SimulatorConfiguration = SimulatorConfiguration(),
         logger: Logger = Logger(label: "psn-simulator"),
         _ body: @Sendable (PSNSimulator) async throws -> T
     ) async throws -> T {
         let simulator = PSNSimulator(configuration: configuration, logger: logger)
+        let serviceGroup = ServiceGroup(services: [simulator], logger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
-                try await simulator.run()
+                try await serviceGroup.run()
                 return nil
             }
-            _ = try await simulator.waitUntilRunning()
+            let outcome: Result<T, any Error>
             do {
-                let value = try await body(simulator)
-                group.cancelAll()
-                while try await group.next() != nil {}
-                return value
+                _ = try await simulator.waitUntilRunning()
+                outcome = .success(try await body(simulator))
             } catch {
-                group.cancelAll()
-                throw error
+                outcome = .failure(error)
             }
+            await serviceGroup.triggerGracefulShutdown()
+            while (try? await group.next()) != nil {}
+            return try outcome.get()
         }
     }
 

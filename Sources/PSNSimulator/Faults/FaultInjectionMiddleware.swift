@@ -16,7 +16,13 @@ struct FaultInjectionMiddleware<Context: RequestContext>: RouterMiddleware {
             core.logger.debug("injected fault", metadata: ["path": .string(path), "status": .stringConvertible(fault.status)])
             return core.errorResponse(fault)
         }
-        let response = try await next(request, context)
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            // Unknown paths (e.g. the absent invitation decline endpoint) still get the F.3 body.
+            return core.errorResponse(.notFound)
+        }
         core.logger.trace(
             "request", metadata: ["method": .string(request.method.rawValue), "path": .string(path),
                                   "status": .stringConvertible(response.status.code)])
