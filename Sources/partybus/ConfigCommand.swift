@@ -15,7 +15,7 @@ struct ConfigCommand: AsyncParsableCommand {
         @Argument(help: "The file to check (same as --config).") var file: String?
 
         func run() async throws {
-            let loader = ConfigLoader()
+            let loader = ConfigLoader(extraSections: GlobalOptions.sections)
             let path = loader.locate(explicit: file ?? config)
             let diagnostics = loader.check(file: path)
             if diagnostics.isEmpty {

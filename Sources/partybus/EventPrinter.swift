@@ -11,8 +11,12 @@ struct EventPrinter {
         let date = Date(timeIntervalSince1970: Double(event.at) / 1000)
         let time = EventPrinter.timeFormatter.string(from: date)
         let payload = event.payloadText.count > 160 ? String(event.payloadText.prefix(157)) + "…" : event.payloadText
-        return "#\(event.seq)  \(time)  \(event.stream.padding(toLength: 22, withPad: " ", startingAt: 0)) "
-            + "\(event.type.padding(toLength: 24, withPad: " ", startingAt: 0)) \(payload)"
+        return "#\(event.seq)  \(time)  \(EventPrinter.pad(event.stream, 22)) \(EventPrinter.pad(event.type, 24)) \(payload)"
+    }
+
+    /// Pads to `width` without cutting longer text.
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 
     func print(_ event: Event) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import ExecHooks
 import Foundation
 import Logging
+import PSN
 import PartyBusCore
 
 /// Options every command that touches the engine takes.
@@ -17,7 +18,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// Loads the configuration with the command-line overrides applied; prints diagnostics and exits on error.
     func loadConfig() throws -> PartyBusConfig {
-        let loader = ConfigLoader()
+        let loader = ConfigLoader(extraSections: GlobalOptions.sections)
         let file = loader.locate(explicit: config)
         var loaded: PartyBusConfig
         do {
@@ -36,6 +37,9 @@ struct GlobalOptions: ParsableArguments {
         Logging.bootstrapOnce(level: loaded.engine.level)
         return loaded
     }
+
+    /// Sections other modules own: `psn:` (psn-protocol.md §0.2 keys) and `sim:` (the built-in simulator).
+    static let sections: [(String, ConfigSchema)] = [("psn", PSNSettings.schema), ("sim", .any)]
 
     /// The event log path for commands that only read it.
     func eventLogPath() throws -> String {

@@ -15,7 +15,8 @@ struct PartyBusCommand: AsyncParsableCommand {
             """,
         version: Engine.version,
         subcommands: [
-            DemoCommand.self, UpCommand.self, EventsCommand.self, ReplayCommand.self, PluginsCommand.self,
+            UpCommand.self, DemoCommand.self, SimCommand.self, LoginCommand.self, LogoutCommand.self, WhoamiCommand.self,
+            PartiesCommand.self, EventsCommand.self, ReplayCommand.self, PluginsCommand.self,
             ConfigCommand.self, BenchCommand.self, DebugCommand.self,
         ])
 

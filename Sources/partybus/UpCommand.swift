@@ -1,30 +1,112 @@
 import ArgumentParser
 import Foundation
+import PSN
+import PSNSimulator
 import PartyBusCore
 import ServiceLifecycle
 import UnixSignals
 
-/// `partybus up`: run the engine headless until SIGINT or SIGTERM.
+/// `partybus up`: run PartyBus headless until SIGINT or SIGTERM.
 struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
-        abstract: "Run the engine headless: the event log and the configured plugins, until SIGINT/SIGTERM.",
-        discussion: "Live events are printed as they are appended. PSN sign-in and the simulator join this command with the PSN module.")
+        abstract: "Run PartyBus headless: sign in, keep one push connection, track parties, run plugins.",
+        discussion: """
+            With no PSN credentials configured (psn.clientSecret) it starts the built-in simulator in-process and \
+            signs in to it, so you see a live party without an account; its data goes to <data-dir>/sim. Live events \
+            are printed as they are appended. SIGINT/SIGTERM stop it cleanly.
+            """)
 
     @OptionGroup var global: GlobalOptions
+    @Flag(name: .long, help: "Use the built-in simulator even when credentials are configured.") var sim = false
+    @Flag(name: .long, help: "Against the simulator, do not play the scripted party scene.") var noScene = false
     @Flag(name: .long, help: "Do not print events.") var quiet = false
     @Flag(name: .long, help: "Print events as JSON lines.") var json = false
 
     func run() async throws {
-        let config = try global.loadConfig()
-        let logger = Logging.engine
-        let engine = try Engine(config: config, catalog: BuiltinPlugins.catalog, logger: logger)
-        logger.info("event log: \(config.eventLogPath)")
-        var services: [any Service] = [EngineService(engine: engine)]
-        if !quiet { services.append(EventEchoService(log: engine.log, filter: .all, printer: EventPrinter(json: json))) }
+        var config = try global.loadConfig()
+        let settings = try PSNSupport.settings(config)
+        let simulated = sim || settings.clientSecret == nil || settings.clientSecret?.isEmpty == true
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var simulator: PSNSimulator?
+        if simulated {
+            config.engine.dataDir = config.dataDirectory.appendingPathComponent("sim").path
+            let made = PSNSimulator(configuration: try BuiltinSimulator.configuration(config), logger: Logging.engine)
+            simulator = made
+            services.append(.init(service: made))
+        }
+        let daemon = try Daemon(
+            config: config, settings: settings, simulator: simulator, scene: simulated && !noScene,
+            printer: quiet ? nil : EventPrinter(json: json))
+        services.append(.init(service: daemon))
         let group = ServiceGroup(
-            configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logging.engine))
         try await group.run()
-        engine.log.close()
+    }
+}
+
+/// Everything `up` runs once PSN is reachable: the engine, the party projection, the push channel, the echo.
+struct Daemon: Service, CustomStringConvertible {
+    var description: String { "partybus daemon" }
+
+    let config: PartyBusConfig
+    let settings: PSNSettings
+    let simulator: PSNSimulator?
+    let scene: Bool
+    let printer: EventPrinter?
+    let engine: Engine
+
+    init(config: PartyBusConfig, settings: PSNSettings, simulator: PSNSimulator?, scene: Bool, printer: EventPrinter?) throws {
+        self.config = config
+        self.settings = settings
+        self.simulator = simulator
+        self.scene = scene
+        self.printer = printer
+        engine = try Engine(config: config, catalog: BuiltinPlugins.catalog, logger: Logging.engine)
+    }
+
+    func run() async throws {
+        let log = engine.log
+        defer { log.close() }
+        var settings = self.settings
+        var source = EventSource.live
+        if let simulator {
+            _ = try await simulator.waitUntilRunning()
+            settings = BuiltinSimulator.settings(settings, simulator: simulator.configuration, baseURL: simulator.baseURL!)
+            source = .sim
+            print("PartyBus against the built-in PSN simulator at \(simulator.baseURL!) — data in \(config.dataDirectory.path)")
+        }
+        let client = try PSNClient(
+            settings: settings, dataDirectory: config.dataDirectory, log: log, source: source, logger: Logging.engine)
+        let projection = LiveProjection<PartyProjection>(log: log)
+        let firstSeq = log.head + 1
+        let npsso = settings.npsso
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await engine.run() }
+                group.addTask { try await projection.run() }
+                if let printer {
+                    group.addTask {
+                        for try await event in log.subscribe(from: firstSeq) { printer.print(event) }
+                    }
+                }
+                if simulator != nil {
+                    try await client.tokens.signIn(npsso: Secret(BuiltinSimulator.me.npsso))
+                } else if try await client.tokens.currentTokens() == nil {
+                    if let npsso, !npsso.isEmpty {
+                        try await client.tokens.signIn(npsso: npsso)
+                    } else {
+                        throw PSNError.signInRequired("run partybus login first (or set psn.npsso)")
+                    }
+                }
+                let push = client.makePushClient(parties: projection)
+                group.addTask { await push.run() }
+                if scene, let simulator {
+                    group.addTask { try await SimulatorScene.play(simulator: simulator, client: client, log: log) }
+                }
+                // Everything runs until graceful shutdown cancels it; a failure of any part ends the daemon.
+                try await group.waitForAll()
+            }
+        }
     }
 }

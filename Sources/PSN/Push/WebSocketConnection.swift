@@ -110,7 +110,11 @@ final class WebSocketConnection: @unchecked Sendable {
         return pointer
     }
 
+    /// libwebsockets logs notices to stderr by default; keep only its warnings and errors.
+    private static let quietLogs: Void = { lws_set_log_level(Int32(LLL_ERR) | Int32(LLL_WARN), nil) }()
+
     private func serve() {
+        _ = WebSocketConnection.quietLogs
         let user = Unmanaged.passUnretained(self).toOpaque()
         let created = pb_lws_create_client_context(
             protocols, cString(target.subprotocol), webSocketCallback, user, target.caFile.map { cString($0) })

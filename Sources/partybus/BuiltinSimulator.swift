@@ -1,0 +1,39 @@
+import Foundation
+import PSN
+import PSNSimulator
+import PartyBusCore
+
+/// The built-in simulator's cast and settings: `sim:` from the config over these defaults.
+enum BuiltinSimulator {
+    /// The account PartyBus signs in as.
+    static let me = SimulatedAccount(
+        accountId: "1000000000000000001", onlineId: "partybus-you", npsso: "sim-npsso-you-" + String(repeating: "0", count: 50))
+    /// Scripted remote members.
+    static let cast = [
+        SimulatedAccount(accountId: "2000000000000000002", onlineId: "sim-alice", npsso: "sim-npsso-alice-" + String(repeating: "0", count: 48), platform: "PS5"),
+        SimulatedAccount(accountId: "3000000000000000003", onlineId: "sim-bob", npsso: "sim-npsso-bob-" + String(repeating: "0", count: 50), platform: "PS4"),
+    ]
+
+    /// The simulator configuration: the `sim:` section decoded over the defaults, loopback only.
+    static func configuration(_ config: PartyBusConfig, port: Int? = nil) throws -> SimulatorConfiguration {
+        let section = config.sections["sim"] ?? .object([:])
+        var configuration = try JSONDecoder().decode(SimulatorConfiguration.self, from: JSONEncoder().encode(section))
+        if configuration.accounts.isEmpty { configuration.accounts = [me] + cast }
+        if let port { configuration.port = port }
+        guard PSNSettings.isLoopback(configuration.host) else {
+            throw PSNError.configuration("sim.host must be a loopback address, not \(configuration.host)")
+        }
+        return configuration
+    }
+
+    /// PSN settings that point every base URL at a running simulator.
+    static func settings(_ base: PSNSettings, simulator: SimulatorConfiguration, baseURL: String) -> PSNSettings {
+        var settings = base
+        settings.urls = .allOn(baseURL)
+        settings.allowInsecureLoopback = true
+        settings.clientSecret = Secret(simulator.clientSecret)
+        settings.clientId = simulator.clientId
+        settings.throttleMs = 0
+        return settings
+    }
+}
