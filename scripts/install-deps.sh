@@ -7,6 +7,9 @@ packages=(
   pkg-config gcc libc6-dev
   libsqlite3-dev   # the event log
   libyaml-dev      # Yams (configuration, pipeline graphs)
+  libcurl4-openssl-dev  # PSN HTTP client
+  libwebsockets-dev     # PSN push socket
+  openssl          # tests make their own CA for https/wss
 )
 
 missing=()

@@ -80,33 +80,48 @@ struct Daemon: Service, CustomStringConvertible {
             settings: settings, dataDirectory: config.dataDirectory, log: log, source: source, logger: Logging.engine)
         let projection = LiveProjection<PartyProjection>(log: log)
         let firstSeq = log.head + 1
-        let npsso = settings.npsso
-        try await cancelWhenGracefulShutdown {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await engine.run() }
-                group.addTask { try await projection.run() }
-                if let printer {
-                    group.addTask {
-                        for try await event in log.subscribe(from: firstSeq) { printer.print(event) }
-                    }
-                }
-                if simulator != nil {
-                    try await client.tokens.signIn(npsso: Secret(BuiltinSimulator.me.npsso))
-                } else if try await client.tokens.currentTokens() == nil {
-                    if let npsso, !npsso.isEmpty {
-                        try await client.tokens.signIn(npsso: npsso)
-                    } else {
-                        throw PSNError.signInRequired("run partybus login first (or set psn.npsso)")
-                    }
-                }
-                let push = client.makePushClient(parties: projection)
-                group.addTask { await push.run() }
-                if scene, let simulator {
-                    group.addTask { try await SimulatorScene.play(simulator: simulator, client: client, log: log) }
-                }
-                // Everything runs until graceful shutdown cancels it; a failure of any part ends the daemon.
-                try await group.waitForAll()
+        let resolved = settings
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await runAll(log: log, client: client, projection: projection, firstSeq: firstSeq, settings: resolved)
             }
+        } catch is CancellationError {
+            // Graceful shutdown cancels the children; that is a clean stop, not a failure.
+        }
+    }
+
+    private func runAll(
+        log: EventLog, client: PSNClient, projection: LiveProjection<PartyProjection>, firstSeq: UInt64, settings: PSNSettings
+    ) async throws {
+        let npsso = settings.npsso
+        let engine = self.engine
+        let printer = self.printer
+        let simulator = self.simulator
+        let scene = self.scene
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await engine.run() }
+            group.addTask { try await projection.run() }
+            if let printer {
+                group.addTask {
+                    for try await event in log.subscribe(from: firstSeq) { printer.print(event) }
+                }
+            }
+            if simulator != nil {
+                try await client.tokens.signIn(npsso: Secret(BuiltinSimulator.me.npsso))
+            } else if try await client.tokens.currentTokens() == nil {
+                if let npsso, !npsso.isEmpty {
+                    try await client.tokens.signIn(npsso: npsso)
+                } else {
+                    throw PSNError.signInRequired("run partybus login first (or set psn.npsso)")
+                }
+            }
+            let push = client.makePushClient(parties: projection)
+            group.addTask { await push.run() }
+            if scene, let simulator {
+                group.addTask { try await SimulatorScene.play(simulator: simulator, client: client, log: log) }
+            }
+            // Everything runs until graceful shutdown cancels it; a failure of any part ends the daemon.
+            try await group.waitForAll()
         }
     }
 }

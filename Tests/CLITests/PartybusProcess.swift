@@ -16,8 +16,8 @@ struct PartybusProcess {
         var stderr: String
     }
 
-    /// Runs to completion.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    /// Runs to completion; `input` is written to its standard input (then closed).
+    static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -27,9 +27,13 @@ struct PartybusProcess {
         process.environment = env
         let out = Pipe()
         let err = Pipe()
+        let stdin = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = stdin
         try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try? stdin.fileHandleForWriting.close()
         let stdout = Collector(out.fileHandleForReading)
         let stderr = Collector(err.fileHandleForReading)
         process.waitUntilExit()

@@ -136,6 +136,11 @@ struct ConfigTests {
         #expect(config.engine.queueCapacity == 7)
         #expect(config.engine.dataDir == "/srv/pb")
         #expect(config.plugins.first?.enabled == false)
+        let camel = try ConfigLoader(
+            extraSections: [("psn", .object([("clientSecret", .string(default: nil))]))],
+            environment: ["PARTYBUS_PSN__CLIENT_SECRET": "from-env"]
+        ).load(file: path)
+        #expect(camel.sections["psn"]?["clientSecret"] == .string("from-env"))
         let bad = ConfigLoader(environment: ["PARTYBUS_ENGINE__QUEUE_CAPACITY": "lots", "PARTYBUS_ENGINE__COLOUR": "red"])
             .check(file: path).map(\.description)
         #expect(bad == [

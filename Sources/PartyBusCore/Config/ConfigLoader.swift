@@ -52,11 +52,15 @@ public struct ConfigLoader: Sendable {
         var root: Node?
         var source = try! YAMLSource(text: "", file: file ?? "defaults")
         if let file {
-            let text: String
-            do {
-                text = try String(contentsOfFile: file, encoding: .utf8)
-            } catch {
-                throw ConfigErrors([.init(file: file, line: nil, column: nil, message: "cannot read: \(error.localizedDescription)")])
+            // Read through a file handle: it also works for /dev/null, pipes and process substitution.
+            guard let handle = FileHandle(forReadingAtPath: file) else {
+                let reason = FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file"
+                throw ConfigErrors([.init(file: file, line: nil, column: nil, message: "cannot read: \(reason)")])
+            }
+            defer { try? handle.close() }
+            let data = (try? handle.readToEnd()) ?? Data()
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw ConfigErrors([.init(file: file, line: nil, column: nil, message: "cannot read: not UTF-8 text")])
             }
             do {
                 source = try YAMLSource(text: text, file: file)
@@ -67,8 +71,8 @@ public struct ConfigLoader: Sendable {
         }
         if let node = root, node.scalarText == "" { root = nil }
         var document = root ?? Node.mapping(.init([]))
-        let overrides = applyOverrides(to: &document, diagnostics: &diagnostics)
         let schema = CoreConfigSchema.root(extraSections: extraSections)
+        let overrides = applyOverrides(to: &document, schema: schema, diagnostics: &diagnostics)
         var found: [ConfigDiagnostic] = []
         schema.validate(document, path: "", source: source, into: &found)
         // A problem in a node set from the environment names the variable, not the file.
@@ -115,7 +119,9 @@ public struct ConfigLoader: Sendable {
     }
 
     /// Writes each `PARTYBUS_*` override into the document.
-    private func applyOverrides(to document: inout Node, diagnostics: inout [ConfigDiagnostic]) -> [Override] {
+    private func applyOverrides(
+        to document: inout Node, schema: ConfigSchema, diagnostics: inout [ConfigDiagnostic]
+    ) -> [Override] {
         var applied: [Override] = []
         let aliases = ["PARTYBUS_DATA_DIR": "ENGINE__DATA_DIR", "PARTYBUS_LOG_LEVEL": "ENGINE__LOG_LEVEL"]
         for (variable, value) in environment.sorted(by: { $0.key < $1.key }) where variable.hasPrefix("PARTYBUS_") {
@@ -127,21 +133,40 @@ public struct ConfigLoader: Sendable {
                 continue
             }
             var resolved: [String] = []
-            document = set(value, at: segments[...], in: document, resolved: &resolved)
+            document = set(value, at: segments[...], in: document, schema: schema, resolved: &resolved)
             applied.append(Override(variable: variable, path: resolved.joined(separator: ".")))
         }
         return applied
     }
 
-    private func set(_ value: String, at path: ArraySlice<String>, in node: Node, resolved: inout [String]) -> Node {
+    /// Sets `value` at `path`; each segment matches an existing key or a schema key, ignoring case, `_` and `-`
+    /// (so `CLIENT_SECRET` finds `clientSecret` and `PARTY_LOG` finds `party-log`).
+    private func set(
+        _ value: String, at path: ArraySlice<String>, in node: Node, schema: ConfigSchema?, resolved: inout [String]
+    ) -> Node {
         guard let head = path.first else { return Node(value) }
         var pairs: [(Node, Node)] = node.mapping.map { Array($0) } ?? []
-        let normalized = { (s: String) in s.lowercased().replacingOccurrences(of: "-", with: "_") }
-        let index = pairs.firstIndex { normalized($0.0.scalarText ?? "") == head }
-        let key = index.map { pairs[$0].0.scalarText ?? head } ?? head
+        let normalized = { (s: String) in
+            s.lowercased().replacingOccurrences(of: "-", with: "").replacingOccurrences(of: "_", with: "")
+        }
+        let index = pairs.firstIndex { normalized($0.0.scalarText ?? "") == normalized(head) }
+        var childSchema: ConfigSchema?
+        var schemaKey: String?
+        switch schema {
+        case .object(let fields)?:
+            if let field = fields.first(where: { normalized($0.0) == normalized(head) }) {
+                schemaKey = field.0
+                childSchema = field.1
+            }
+        case .dictionary(let inner)?:
+            childSchema = inner
+        default:
+            break
+        }
+        let key = index.map { pairs[$0].0.scalarText ?? head } ?? schemaKey ?? head
         resolved.append(key)
         let child = index.map { pairs[$0].1 } ?? Node.mapping(.init([]))
-        let updated = set(value, at: path.dropFirst(), in: child, resolved: &resolved)
+        let updated = set(value, at: path.dropFirst(), in: child, schema: childSchema, resolved: &resolved)
         if let index { pairs[index].1 = updated } else { pairs.append((Node(key), updated)) }
         return Node.mapping(.init(pairs, node.mapping?.tag ?? .implicit, .any, node.mark))
     }
