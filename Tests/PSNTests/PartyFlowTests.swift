@@ -50,6 +50,27 @@ struct PartyFlowTests {
         }
     }
 
+    @Test("joining someone else's party shows the members who were already there")
+    func joinExistingParty() async throws {
+        try await PSNSimulator.withRunning(configuration: simulatorConfiguration()) { simulator in
+            let created = try simulator.perform(actor: "sim-alice", action: "create", args: ["sessionName": .string("Alice's")])
+            let sessionId = try #require(created["sessionId"]?.stringValue)
+            _ = try simulator.perform(
+                actor: "sim-alice", action: "invite",
+                args: ["sessionId": .string(sessionId), "to": .array([.string(TestAccounts.me.accountId)])])
+            let me = try ClientHarness(simulator: simulator)
+            try await me.client.tokens.signIn(npsso: Secret(TestAccounts.me.npsso))
+            let (_, push) = me.startPush()
+            defer { push.cancel() }
+            #expect(try await eventually { try !me.events("push.connected").isEmpty })
+            try await me.client.parties.join(sessionId)
+            #expect(await eventually { me.members(sessionId) == [TestAccounts.alice.accountId, TestAccounts.me.accountId] })
+            #expect(me.projection.current.parties[sessionId]?.name == "Alice's")
+            #expect(me.projection.current.parties[sessionId]?.ownerAccountId == TestAccounts.alice.accountId)
+            return ()
+        }
+    }
+
     @Test("a party we are not invited to refuses the join with the server's message")
     func uninvitedJoin() async throws {
         try await PSNSimulator.withRunning(configuration: simulatorConfiguration()) { simulator in

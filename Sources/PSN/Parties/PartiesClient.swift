@@ -66,7 +66,8 @@ public struct PartiesClient: Sendable {
         return sessionId
     }
 
-    /// B.5: joins (POST members, then PATCH members/me with customData4).
+    /// B.5: joins (POST members, then PATCH members/me with customData4), then reads the party (B.2) so the
+    /// projection knows the members who were there before us (push only announces the newcomer).
     public func join(_ sessionId: String) async throws {
         let path = "\(Self.base)/partySessions/\(try Self.checked(sessionId))"
         _ = try await api.call(
@@ -74,6 +75,7 @@ public struct PartiesClient: Sendable {
             endpoint: "joinParty")
         try await record(PartyJoined(sessionId: sessionId), sessionId: sessionId)
         try await updateMe(sessionId, customData4: CustomData4.afterJoin)
+        _ = try await get([sessionId])
     }
 
     /// B.5 step 2: PATCH members/me with one field.
