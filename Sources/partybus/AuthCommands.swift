@@ -25,11 +25,7 @@ struct LoginCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let config = try global.loadConfig()
-        let log = try EventLog(path: config.eventLogPath)
-        defer { log.close() }
-        let client = try PSNSupport.client(config, log: log)
-        try await PSNSupport.reporting {
+        try await PSNSupport.withClient(global) { client in
             let tokens: TokenSet
             if browser {
                 let cid = UUID().uuidString.lowercased()
@@ -52,12 +48,10 @@ struct LogoutCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let config = try global.loadConfig()
-        let log = try EventLog(path: config.eventLogPath)
-        defer { log.close() }
-        let client = try PSNSupport.client(config, log: log)
-        try await PSNSupport.reporting { try await client.tokens.signOut() }
-        print("signed out")
+        try await PSNSupport.withClient(global) { client in
+            try await client.tokens.signOut()
+            print("signed out")
+        }
     }
 }
 
@@ -67,17 +61,14 @@ struct WhoamiCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let config = try global.loadConfig()
-        let log = try EventLog(path: config.eventLogPath)
-        defer { log.close() }
-        let client = try PSNSupport.client(config, log: log)
-        let tokens = try await PSNSupport.reporting { try await client.tokens.currentTokens() }
-        guard let tokens else {
-            print("not signed in (run partybus login)")
-            throw ExitCode(1)
+        try await PSNSupport.withClient(global) { client in
+            guard let tokens = try await client.tokens.currentTokens() else {
+                print("not signed in (run partybus login)")
+                throw ExitCode(1)
+            }
+            print("account:       \(tokens.accountId)")
+            print("access token:  valid until \(tokens.expiresAt)")
+            print("refresh token: valid until \(tokens.refreshExpiresAt)")
         }
-        print("account:       \(tokens.accountId)")
-        print("access token:  valid until \(tokens.expiresAt)")
-        print("refresh token: valid until \(tokens.refreshExpiresAt)")
     }
 }

@@ -52,6 +52,15 @@ enum PSNSupport {
         return Secret(line.trimmingCharacters(in: .whitespaces))
     }
 
+    /// Runs `body` with a PSN client over the configured log; PSN errors become one clear line and exit status 1.
+    static func withClient(_ global: GlobalOptions, _ body: (PSNClient) async throws -> Void) async throws {
+        let config = try global.loadConfig()
+        let log = try EventLog(path: config.eventLogPath)
+        defer { log.close() }
+        let client = try client(config, log: log)
+        try await reporting { try await body(client) }
+    }
+
     /// Runs `body`, turning PSN errors into one clear line and exit status 1.
     static func reporting<T>(_ body: () async throws -> T) async throws -> T {
         do {

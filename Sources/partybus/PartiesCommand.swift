@@ -9,15 +9,6 @@ struct PartiesCommand: AsyncParsableCommand {
         commandName: "parties", abstract: "List, create, join, leave and invite to parties.",
         subcommands: [List.self, Show.self, Create.self, Join.self, Leave.self, Invite.self, Invitations.self, Link.self])
 
-    /// Runs `body` with a PSN client over the configured log.
-    static func withClient(_ global: GlobalOptions, _ body: (PSNClient) async throws -> Void) async throws {
-        let config = try global.loadConfig()
-        let log = try EventLog(path: config.eventLogPath)
-        defer { log.close() }
-        let client = try PSNSupport.client(config, log: log)
-        try await PSNSupport.reporting { try await body(client) }
-    }
-
     static func describe(_ party: PartySession) -> String {
         let members = (party.members ?? []).map { "\($0.onlineId ?? $0.accountId)[\($0.platform ?? "?")]" }
         return "\(party.sessionId)  \"\(party.sessionName ?? "")\"  \(members.count)/\(party.maxMembers ?? 0)  "
@@ -28,7 +19,7 @@ struct PartiesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "My parties (bulkGet).")
         @OptionGroup var global: GlobalOptions
         func run() async throws {
-            try await PartiesCommand.withClient(global) { client in
+            try await PSNSupport.withClient(global) { client in
                 let parties = try await client.parties.list()
                 if parties.isEmpty { print("no parties") }
                 parties.map(PartiesCommand.describe).forEach { print($0) }
@@ -41,7 +32,7 @@ struct PartiesCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The party session id.") var sessionId: String
         func run() async throws {
-            try await PartiesCommand.withClient(global) { client in
+            try await PSNSupport.withClient(global) { client in
                 guard let party = try await client.parties.get([sessionId]).first else {
                     printError("no party \(sessionId) visible to this account")
                     throw ExitCode(1)
@@ -59,7 +50,7 @@ struct PartiesCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Option(name: .long, help: "The party's name.") var name = ""
         func run() async throws {
-            try await PartiesCommand.withClient(global) { client in print(try await client.parties.create(name: name)) }
+            try await PSNSupport.withClient(global) { client in print(try await client.parties.create(name: name)) }
         }
     }
 
@@ -68,7 +59,7 @@ struct PartiesCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The party session id.") var sessionId: String
         func run() async throws {
-            try await PartiesCommand.withClient(global) { client in
+            try await PSNSupport.withClient(global) { client in
                 try await client.parties.join(sessionId)
                 print("joined \(sessionId)")
             }
@@ -80,7 +71,7 @@ struct PartiesCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The party session id.") var sessionId: String
         func run() async throws {
-            try await PartiesCommand.withClient(global) { client in
+            try await PSNSupport.withClient(global) { client in
                 try await client.parties.leave(sessionId)
                 print("left \(sessionId)")
             }
@@ -93,7 +84,7 @@ struct PartiesCommand: AsyncParsableCommand {
         @Argument(help: "The party session id.") var sessionId: String
         @Argument(help: "Account ids to invite.") var accountIds: [String]
         func run() async throws {
-            try await PartiesCommand.withClient(global) { client in
+            try await PSNSupport.withClient(global) { client in
                 try await client.parties.invite(sessionId, accountIds: accountIds)
                 print("invited \(accountIds.joined(separator: ", "))")
             }
@@ -104,7 +95,7 @@ struct PartiesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Invitations addressed to me.")
         @OptionGroup var global: GlobalOptions
         func run() async throws {
-            try await PartiesCommand.withClient(global) { client in
+            try await PSNSupport.withClient(global) { client in
                 let invitations = try await client.parties.invitations()
                 if invitations.isEmpty { print("no invitations") }
                 for invitation in invitations {
@@ -119,7 +110,7 @@ struct PartiesCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "https://party.playstation.com/<id> or the id.") var link: String
         func run() async throws {
-            try await PartiesCommand.withClient(global) { client in
+            try await PSNSupport.withClient(global) { client in
                 let info = try await client.parties.resolveLink(link)
                 print("\(info.sessionId)  \"\(info.sessionName ?? "")\"  joinable: \(info.isJoinable ?? false)")
                 for member in info.members ?? [] {
