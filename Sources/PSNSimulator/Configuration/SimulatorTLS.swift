@@ -1,3 +1,4 @@
+import NIOCore
 import NIOSSL
 
 /// TLS for the simulator's one server (https, and wss for the push socket). Both files are PEM.
@@ -20,8 +21,11 @@ public struct SimulatorTLS: Codable, Sendable, Equatable {
         let chain = try NIOSSLCertificate.fromPEMFile(certificateChainPath)
         guard !chain.isEmpty else { throw SimulatorTLSError.emptyCertificateChain(path: certificateChainPath) }
         let key = try NIOSSLPrivateKey(file: privateKeyPath, format: .pem)
-        return TLSConfiguration.makeServerConfiguration(
+        var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        // Idle keep-alive clients (libcurl's pool) never answer close_notify; don't hold graceful shutdown 5 s.
+        configuration.shutdownTimeout = .milliseconds(250)
+        return configuration
     }
 }
 
