@@ -1,4 +1,6 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -17,10 +19,13 @@ public enum PSNSimulatorError: Error, Sendable {
     case stoppedBeforeRunning
     /// The script in `SimulatorConfiguration.scriptPath` could not be loaded.
     case invalidScript(path: String, reason: String)
+    /// The certificate or key in `SimulatorConfiguration.tls` could not be loaded.
+    case invalidTLS(reason: String)
 }
 
 /// One simulated PSN: OAuth, sessionManager, cpss partyInfo, serveraddr and the push WebSocket on a single HTTP
-/// server, plus the `/sim/admin/...` control API.
+/// server, plus the `/sim/admin/...` control API. With `SimulatorConfiguration.tls` the same server speaks https
+/// and wss.
 ///
 /// ```swift
 /// let simulator = PSNSimulator(configuration: config)
@@ -56,9 +61,9 @@ public final class PSNSimulator: Service, Sendable {
     /// The bound port once the server is listening, else `nil`.
     public var port: Int? { startup.withLock { $0.port } }
 
-    /// `http://<host>:<port>` once listening, else `nil`. Every base URL (auth `…/api/authz/v3/oauth/`, mobile API
-    /// `…/api`, dms, serveraddr, partyInfo) lives under it.
-    public var baseURL: String? { port.map { "http://\(configuration.host):\($0)" } }
+    /// `http://<host>:<port>` (`https://` with TLS) once listening, else `nil`. Every base URL (auth
+    /// `…/api/authz/v3/oauth/`, mobile API `…/api`, dms, serveraddr, partyInfo) lives under it.
+    public var baseURL: String? { port.map { "\(configuration.scheme)://\(configuration.host):\($0)" } }
 
     /// Waits until the server is listening and returns the bound port.
     public func waitUntilRunning() async throws -> Int {
@@ -92,13 +97,14 @@ public final class PSNSimulator: Service, Sendable {
         core.addServerAddrRoute(to: router)
         if configuration.adminAPIEnabled { core.addAdminRoutes(to: router) }
 
+        let server: HTTPServerBuilder
+        do { server = try makeServer() } catch {
+            failStartup()
+            throw PSNSimulatorError.invalidTLS(reason: "\(error)")
+        }
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(
-                configuration: .init(ws: .init(maxFrameSize: 1 << 20, autoPing: .disabled, closeTimeout: .seconds(5)))
-            ) { head, channel, logger in
-                try await core.shouldUpgrade(head: head, channel: channel, logger: logger)
-            },
+            server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port),
                                  serverName: "PSNSimulator"),
             onServerRunning: { [self] channel in
@@ -122,6 +128,18 @@ public final class PSNSimulator: Service, Sendable {
             try await group.next()
             group.cancelAll()
         }
+    }
+
+    /// HTTP/1.1 with the push WebSocket upgrade, wrapped in TLS when configured.
+    private func makeServer() throws -> HTTPServerBuilder {
+        let core = self.core
+        let plain = HTTPServerBuilder.http1WebSocketUpgrade(
+            configuration: .init(ws: .init(maxFrameSize: 1 << 20, autoPing: .disabled, closeTimeout: .seconds(5)))
+        ) { head, channel, logger in
+            try await core.shouldUpgrade(head: head, channel: channel, logger: logger)
+        }
+        guard let tls = configuration.tls else { return plain }
+        return try .tls(plain, tlsConfiguration: tls.makeServerConfiguration())
     }
 
     private func failStartup() {

@@ -23,6 +23,25 @@ struct ConfigurationTests {
         #expect(partial.faults.httpFaults.first?.count == 1)
     }
 
+    @Test("tls decodes from JSON, is off by default, and unreadable PEM files stop run() with invalidTLS")
+    func tlsOption() async throws {
+        #expect(SimulatorConfiguration().tls == nil && SimulatorConfiguration().scheme == "http")
+        let decoded = try JSONDecoder().decode(SimulatorConfiguration.self, from: Data(#"""
+            {"tls":{"certificateChainPath":"/nonexistent/server.pem","privateKeyPath":"/nonexistent/server.key"}}
+            """#.utf8))
+        #expect(decoded.tls == SimulatorTLS(
+            certificateChainPath: "/nonexistent/server.pem", privateKeyPath: "/nonexistent/server.key"))
+        #expect(decoded.scheme == "https")
+        let simulator = PSNSimulator(configuration: decoded)
+        await #expect {
+            try await simulator.run()
+        } throws: { error in
+            if case .invalidTLS = error as? PSNSimulatorError { return true }
+            return false
+        }
+        await #expect(throws: PSNSimulatorError.self) { try await simulator.waitUntilRunning() }
+    }
+
     @Test("JSONValue keeps big integers and key order")
     func jsonExactness() throws {
         let text = #"{"b":18446744073709551615,"a":"\u00e9\n","c":[true,null,-1.5e3]}"#

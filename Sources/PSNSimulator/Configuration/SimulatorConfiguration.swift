@@ -32,6 +32,11 @@ public struct SimulatorConfiguration: Codable, Sendable, Equatable {
     public var scriptPath: String?
     /// Serve the `/sim/admin/...` API. Default `true`.
     public var adminAPIEnabled: Bool = true
+    /// Serve https and wss with this certificate instead of plain http and ws. Default `nil` (plain).
+    public var tls: SimulatorTLS?
+
+    /// `https` with `tls`, else `http`.
+    public var scheme: String { tls == nil ? "http" : "https" }
 
     /// Creates a configuration with every default.
     public init() {}
@@ -44,7 +49,7 @@ public struct SimulatorConfiguration: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case host, port, clientId, clientSecret, redirectURIs, accounts, accessTokenLifetimeSeconds
         case refreshTokenLifetimeSeconds, authorizationCodeLifetimeSeconds, clientKeepAliveIntervalMs, seed
-        case fixedClockEpochMs, faults, scriptPath, adminAPIEnabled
+        case fixedClockEpochMs, faults, scriptPath, adminAPIEnabled, tls
     }
 
     public init(from decoder: any Decoder) throws {
@@ -70,6 +75,7 @@ public struct SimulatorConfiguration: Codable, Sendable, Equatable {
         d.faults = try c.decodeIfPresent(FaultSwitches.self, forKey: .faults) ?? d.faults
         d.scriptPath = try c.decodeIfPresent(String.self, forKey: .scriptPath)
         d.adminAPIEnabled = try c.decodeIfPresent(Bool.self, forKey: .adminAPIEnabled) ?? d.adminAPIEnabled
+        d.tls = try c.decodeIfPresent(SimulatorTLS.self, forKey: .tls)
         self = d
     }
 }

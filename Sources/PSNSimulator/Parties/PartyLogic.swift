@@ -393,7 +393,7 @@ extension CoreState {
         let isMember = viewer.map { party.isMember($0) } ?? false
         return party.partyInfo(
             revealed: isMember, inParty: isMember,
-            shareImageURL: "http://\(configuration.host):\(boundPort)/sim/share/\(linkId).png")
+            shareImageURL: "\(configuration.scheme)://\(configuration.host):\(boundPort)/sim/share/\(linkId).png")
     }
 
     /// `POST /sessionManager/v2/partySessions/{id}/customMessage` (B.10; payload checked per D.7 item 1 only).
