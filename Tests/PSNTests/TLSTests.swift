@@ -96,7 +96,7 @@ struct TLSTests {
         }
     }
 
-    @Test("without the test CA, sign-in fails with a certificate error")
+    @Test("without the test CA, sign-in fails at once with a certificate error")
     func untrustedCertificate() async throws {
         let certificates = try TestCertificates()
         try await PSNSimulator.withRunning(configuration: tlsConfiguration(certificates)) { simulator in
@@ -107,6 +107,8 @@ struct TLSTests {
                 guard case .transport(let text) = error as? PSNError else { return false }
                 return text.lowercased().contains("certificate")
             }
+            // An untrusted certificate is permanent: no retries.
+            #expect(!me.memory.all.contains { $0.contains("retry") })
             return ()
         }
     }

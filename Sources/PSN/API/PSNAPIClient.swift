@@ -51,7 +51,7 @@ public final class PSNAPIClient: Sendable {
             do {
                 response = try await http.send(request)
             } catch let error as HTTPTransportError {
-                guard attempt < 3 else { throw PSNError.transport(error.description) }
+                guard attempt < 3, !error.isPermanent else { throw PSNError.transport(error.description) }
                 logger.warning("\(endpoint): \(error.message); retry \(attempt) of 2")
                 try await backoff(attempt)
                 continue

@@ -119,7 +119,7 @@ public struct OAuthClient: Sendable {
                     return response
                 }
             } catch let error as HTTPTransportError {
-                guard attempt < 3 else { throw PSNError.transport(error.description) }
+                guard attempt < 3, !error.isPermanent else { throw PSNError.transport(error.description) }
                 logger.warning("\(endpoint): \(error.message); retry \(attempt) of 2")
             }
             try await Task.sleep(for: .milliseconds(settings.retryBaseMs << (attempt - 1)))

@@ -72,6 +72,10 @@ public struct HTTPTransportError: Error, CustomStringConvertible, Sendable {
     public var url: String
     /// True for a timeout.
     public var isTimeout: Bool { code == 28 }
+    /// True when trying again cannot help: a malformed URL, an unsupported scheme, or a certificate that is not
+    /// trusted (CURLE_UNSUPPORTED_PROTOCOL, URL_MALFORMAT, SSL_CERTPROBLEM, PEER_FAILED_VERIFICATION,
+    /// SSL_CACERT_BADFILE, SSL_ISSUER_ERROR).
+    public var isPermanent: Bool { [1, 3, 58, 60, 77, 83].contains(code) }
 
     public var description: String { "\(url): \(message) (curl \(code))" }
 }

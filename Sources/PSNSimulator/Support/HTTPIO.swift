@@ -60,11 +60,17 @@ extension SimulatorCore {
     }
 
     /// Runs a handler, turning `APIError` into its F.3 response.
-    func respond(_ work: () async throws(APIError) -> Response) async -> Response {
+    ///
+    /// The parameter is untyped `async throws` on purpose: Swift 6.3.1's optimizer crashes (LLVM coroutine
+    /// splitting, release builds only) on `async throws(APIError)` closures passed here. Handlers still throw only
+    /// `APIError`; anything else would be a bug and answers 500.
+    func respond(_ work: () async throws -> Response) async -> Response {
         do {
             return try await work()
-        } catch {
+        } catch let error as APIError {
             return errorResponse(error)
+        } catch {
+            return errorResponse(.injected(status: 500, retryAfterSeconds: nil))
         }
     }
 
