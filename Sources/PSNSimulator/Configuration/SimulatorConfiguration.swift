@@ -126,6 +126,8 @@ public struct FaultSwitches: Codable, Sendable, Equatable {
     public var rejectCustomMessage: Bool = false
     /// Emit the simulator-only `psn:sessionManager:sys:v2:ps:invitations:created` push to invitees. Default `false`.
     public var emitInvitationPush: Bool = false
+    /// D.7 rule 4: the miranda header sender and `from` must be the caller. Default `true`.
+    public var strictMirandaIdentity: Bool = true
     /// Per-endpoint 5xx / 429 injection rules, consumed call by call.
     public var httpFaults: [HTTPFaultRule] = []
 
@@ -134,7 +136,7 @@ public struct FaultSwitches: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case pushDelayMs, reorderCreateEvents, dropMembershipOnPushLoss, pushLossGraceSeconds, allowUninvitedJoin
-        case rejectCustomMessage, emitInvitationPush, httpFaults
+        case rejectCustomMessage, emitInvitationPush, strictMirandaIdentity, httpFaults
     }
 
     public init(from decoder: any Decoder) throws {
@@ -153,6 +155,8 @@ public struct FaultSwitches: Codable, Sendable, Equatable {
         allowUninvitedJoin = try c.decodeIfPresent(Bool.self, forKey: .allowUninvitedJoin) ?? allowUninvitedJoin
         rejectCustomMessage = try c.decodeIfPresent(Bool.self, forKey: .rejectCustomMessage) ?? rejectCustomMessage
         emitInvitationPush = try c.decodeIfPresent(Bool.self, forKey: .emitInvitationPush) ?? emitInvitationPush
+        strictMirandaIdentity =
+            try c.decodeIfPresent(Bool.self, forKey: .strictMirandaIdentity) ?? strictMirandaIdentity
         httpFaults = try c.decodeIfPresent([HTTPFaultRule].self, forKey: .httpFaults) ?? httpFaults
     }
 }
