@@ -68,6 +68,11 @@ extension SimulatorCore {
             return HTTPIO.json(200, .object(["accountId": .string(accountId), "authenticated": .int(n)]))
         }
 
+        // rtcBridge state without tokens, and the H 14 timing flags.
+        router.get("\(base)/rtc") { _, _ -> Response in
+            HTTPIO.json(200, self.withState { $0.rtcAdminState() })
+        }
+
         router.get("\(base)/clock") { _, _ -> Response in
             HTTPIO.json(200, .object(["nowMs": .int64(self.withState { $0.nowMs })]))
         }

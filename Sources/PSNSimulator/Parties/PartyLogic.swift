@@ -239,9 +239,11 @@ extension CoreState {
         removeMember(accountId: caller.accountId, from: sessionId)
     }
 
-    /// Removes a member with the usual events; deletes the party when it empties.
+    /// Removes a member with the usual events; deletes the party when it empties. The member's bridges linked to
+    /// the party (and their peers) are deleted too, without events (G, last note).
     mutating func removeMember(accountId: String, from sessionId: String) {
         guard var party = parties[sessionId], let leaver = party.member(accountId) else { return }
+        removeBridges(ownedBy: accountId, linkedTo: sessionId)
         party.members.removeAll { $0.accountId == accountId }
         if party.members.isEmpty {
             parties[sessionId] = nil
