@@ -99,6 +99,14 @@ struct RTCBridgeTests {
             #expect(linked.status == 201)
             #expect(linked.body.isEmpty)
             #expect(try await c.linkBridge(a.access, sessionId, bridge).status == 201)  // same link again: no-op
+            var idsHeader = c.bearer(a.access)
+            idsHeader[HTTPField.Name("X-PSN-SESSION-MANAGER-SESSION-IDS")!] = sessionId
+            let party = try await c.request(.get, "/api/sessionManager/v2/partySessions?view=v3", headers: idsHeader)
+            let bridges = try #require(party.json?["partySessions"]?.arrayValue?.first?["bridges"]?.arrayValue)
+            #expect(bridges.count == 1)
+            #expect(bridges.first?.objectValue?.keys == ["bridgeId", "bridgeEtag"])
+            #expect(bridges.first?["bridgeId"] == .string(bridge.id))
+            #expect(!party.body.contains(bridge.token))
 
             let added = try await c.addPeer(a.access, bridge.id, token: bridge.token)
             #expect(added.status == 201)
@@ -278,6 +286,10 @@ struct RTCBridgeTests {
             #expect(badPeerBody.json?["error"]?["message"] == .string("Bad Request (body: mediaTypes)"))
 
             #expect(try await c.answer(a.access, bridge.id, peerId, token: bridge.token, sdp: appAnswer).status == 204)
+            // C.6: there is no trickle-ICE endpoint.
+            let trickle = try await c.request(.post, "/api/rtcBridge/v1/bridges/\(bridge.id)/peers/\(peerId)/candidates",
+                                              headers: c.bridgeHeaders(a.access, token: bridge.token), body: "{}")
+            #expect(trickle.status == 404)
         }
     }
 

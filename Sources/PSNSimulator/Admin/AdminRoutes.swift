@@ -120,7 +120,7 @@ extension SimulatorCore {
         router.get("\(base)/parties") { _, _ -> Response in
             let parties = self.withState { state in
                 state.parties.values.sorted { $0.creationSequence > $1.creationSequence }.map { party -> JSONValue in
-                    var object = party.sessionObject.objectValue ?? JSONObject()
+                    var object = state.sessionObject(party).objectValue ?? JSONObject()
                     object["linkId"] = .string(party.linkId)
                     object["invitedAccountIds"] = .array(party.invitations.map { .string($0.toAccountId) })
                     return .object(object)

@@ -384,7 +384,7 @@ extension CoreState {
         for id in requested where seen.insert(id).inserted {
             guard let party = parties[id], party.isMember(caller.accountId) || party.isInvited(caller.accountId)
             else { continue }
-            out.append(party.sessionObject)
+            out.append(sessionObject(party))
         }
         return .object(["partySessions": .array(out)])
     }

@@ -106,6 +106,7 @@ extension CoreState {
         guard toLink.count == 1, occupiedSlots(accountId: caller.accountId, sessionId: sessionId, excluding: first) == 0
         else { throw .upperLimit }
         rtc.bridges[first]?.linkedSessionId = sessionId
+        rtc.bridges[first]?.linkEtag = ids.hex(16)
         guard faults.bridgeTimingChecks, let bridge = rtc.bridges[first] else { return [] }
         let elapsed = bridge.createdAt.elapsedMs(until: bridgeNow)
         guard elapsed < Int64(faults.bridgeMinLinkDelayMs) else { return [] }
@@ -209,7 +210,8 @@ extension CoreState {
     /// Forgets a bridge; a linked one keeps its party slot for `bridgeReleaseDelaySeconds`.
     mutating func dropBridge(_ bridgeId: String) {
         guard let bridge = rtc.bridges.removeValue(forKey: bridgeId) else { return }
-        let delayMs = Int64(max(0, faults.bridgeReleaseDelaySeconds) * 1000)
+        let seconds = faults.bridgeReleaseDelaySeconds
+        let delayMs = seconds.isFinite ? Int64(min(max(0, seconds), 1e9) * 1000) : 0
         if let sessionId = bridge.linkedSessionId, delayMs > 0 {
             rtc.holds.append(BridgeSlotHold(accountId: bridge.ownerAccountId, sessionId: sessionId,
                                             releaseAtMs: nowMs + delayMs))
@@ -220,6 +222,17 @@ extension CoreState {
     mutating func removeBridges(ownedBy accountId: String, linkedTo sessionId: String) {
         let doomed = rtc.bridges.values.filter { $0.ownerAccountId == accountId && $0.linkedSessionId == sessionId }
         for bridge in doomed { dropBridge(bridge.bridgeId) }
+    }
+
+    /// The PartySession object (B.0) with `bridges` listing the live bridges linked to it (no tokens).
+    func sessionObject(_ party: Party) -> JSONValue {
+        guard var object = party.sessionObject.objectValue else { return party.sessionObject }
+        let linked = rtc.bridges.values.filter { $0.linkedSessionId == party.sessionId }
+            .sorted { $0.creationSequence < $1.creationSequence }
+        object["bridges"] = .array(linked.map {
+            .object(["bridgeId": .string($0.bridgeId), "bridgeEtag": .string($0.linkEtag ?? "")])
+        })
+        return .object(object)
     }
 
     /// Admin view (`GET /sim/admin/rtc`): bridges without their tokens, plus timing flags.

@@ -33,6 +33,8 @@ struct RTCBridge: Sendable {
     var creationSequence: Int
     /// Party the bridge is linked to (B.9), if any.
     var linkedSessionId: String?
+    /// `bridgeEtag` shown in the party object's `bridges` (B.0), set when linked.
+    var linkEtag: String?
     /// Peers in creation order.
     var peers: [BridgePeer] = []
 }
