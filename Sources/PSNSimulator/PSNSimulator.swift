@@ -23,9 +23,9 @@ public enum PSNSimulatorError: Error, Sendable {
     case invalidTLS(reason: String)
 }
 
-/// One simulated PSN: OAuth, sessionManager, cpss partyInfo, serveraddr and the push WebSocket on a single HTTP
-/// server, plus the `/sim/admin/...` control API. With `SimulatorConfiguration.tls` the same server speaks https
-/// and wss.
+/// One simulated PSN: OAuth, sessionManager, rtcBridge (REST state only), cpss partyInfo, serveraddr and the push
+/// WebSocket on a single HTTP server, plus the `/sim/admin/...` control API. With `SimulatorConfiguration.tls` the
+/// same server speaks https and wss.
 ///
 /// ```swift
 /// let simulator = PSNSimulator(configuration: config)
@@ -94,6 +94,7 @@ public final class PSNSimulator: Service, Sendable {
         router.add(middleware: FaultInjectionMiddleware(core: core))
         core.addAuthRoutes(to: router)
         core.addPartyRoutes(to: router)
+        core.addBridgeRoutes(to: router)
         core.addServerAddrRoute(to: router)
         if configuration.adminAPIEnabled { core.addAdminRoutes(to: router) }
 
@@ -204,6 +205,9 @@ public final class PSNSimulator: Service, Sendable {
             try s.perform(actorName: actor, action: action, args: args)
         }
     }
+
+    /// Number of clients flagged by the optional rtcBridge timing checks (`bridgeTimingChecks`, H 14).
+    public var bridgeTimingFlagCount: Int { core.withState { $0.rtc.timingFlags.count } }
 
     /// Runs script steps in the background.
     public func runScript(_ steps: [ScriptStep]) { core.runScript(steps) }

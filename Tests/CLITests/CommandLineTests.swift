@@ -117,7 +117,7 @@ struct CommandLineTests {
         let data = dir.path("data")
         let process = Process()
         process.executableURL = PartybusProcess.executable
-        process.arguments = ["up", "--config", config, "--data-dir", data]
+        process.arguments = ["up", "--config", config, "--data-dir", data, "--no-scene"]
         process.currentDirectoryURL = PartybusProcess.packageRoot
         let out = Pipe()
         process.standardOutput = out
@@ -129,7 +129,8 @@ struct CommandLineTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         _ = collector.finish()
-        let log = try EventLog(path: data + "/events.sqlite")
+        // With no PSN credentials configured, up runs against the built-in simulator and keeps its data in sim/.
+        let log = try EventLog(path: data + "/sim/events.sqlite")
         #expect(try log.integrityCheck() == ["ok"])
         let last = try log.readLast(2).map(\.type)
         #expect(last == ["plugin.stopped", "engine.stopped"])

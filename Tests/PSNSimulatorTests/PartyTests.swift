@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import PSNSimulator
 import Testing
@@ -234,7 +235,10 @@ struct PartyTests {
             _ = try await c.invite(a.access, sessionId, Fixture.b.accountId)
             _ = try await c.join(b.access, sessionId)
             _ = await sa.next(); _ = await sa.next(); _ = await sa.next(); _ = await sb.next()
-            let payload = "ver=1.0, type=binary, body=AQAAAAAAAAA="
+            let bJSON = MirandaFixtures.d5JSON.replacingOccurrences(of: Fixture.a.accountId, with: Fixture.b.accountId)
+            let payload = MirandaPayload.envelope(senderAccountId: 1_111_111_111_111_111_111, senderPlatformCode: 100_001,
+                                                  jsonText: bJSON)
+            let aPayload = MirandaFixtures.d5Payload
             let path = "/api/sessionManager/v2/partySessions/\(sessionId)/customMessage"
             let sent = try await c.request(.post, path, headers: c.bearer(b.access), body: """
                 {"channel":"miranda:12","payload":"\(payload)","to":[{"accountId":"\(Fixture.a.accountId)","platform":"MOBILE_APP"}],"withoutSequenceNumber":true}
@@ -243,15 +247,15 @@ struct PartyTests {
             let frame = try #require(await sa.next())
             #expect(frame["dataType"] == .string("psn:sessionManager:sys:v2:ps:customMessage:noSeq:created"))
             #expect(frame["body"]?["data"]?["customMessage"] == .object(["channel": .string("miranda:12"), "payload": .string(payload)]))
-            let seq = try await c.request(.post, path, headers: c.bearer(a.access), body: #"{"channel":"miranda:12","payload":"\#(payload)"}"#)
+            let seq = try await c.request(.post, path, headers: c.bearer(a.access), body: #"{"channel":"miranda:12","payload":"\#(aPayload)"}"#)
             #expect(seq.status == 204)
             #expect(await sb.nextType() == "psn:sessionManager:sys:v2:ps:customMessage:created")
             let badPayload = try await c.request(.post, path, headers: c.bearer(a.access), body: #"{"channel":"miranda:12","payload":"hello"}"#)
             #expect(badPayload.json?["error"]?["message"] == .string("Bad Request (body: null)"))
-            let noChannel = try await c.request(.post, path, headers: c.bearer(a.access), body: #"{"payload":"\#(payload)"}"#)
+            let noChannel = try await c.request(.post, path, headers: c.bearer(a.access), body: #"{"payload":"\#(aPayload)"}"#)
             #expect(noChannel.json?["error"]?["message"] == .string("Bad Request (body: channel)"))
             _ = try await c.admin("faults", #"{"rejectCustomMessage":true}"#)
-            let rejected = try await c.request(.post, path, headers: c.bearer(a.access), body: #"{"channel":"miranda:12","payload":"\#(payload)"}"#)
+            let rejected = try await c.request(.post, path, headers: c.bearer(a.access), body: #"{"channel":"miranda:12","payload":"\#(aPayload)"}"#)
             #expect(rejected.status == 400)
             #expect(rejected.json?["error"]?["message"] == .string("Bad Request (body: null)"))
         }

@@ -68,6 +68,11 @@ extension SimulatorCore {
             return HTTPIO.json(200, .object(["accountId": .string(accountId), "authenticated": .int(n)]))
         }
 
+        // rtcBridge state without tokens, and the H 14 timing flags.
+        router.get("\(base)/rtc") { _, _ -> Response in
+            HTTPIO.json(200, self.withState { $0.rtcAdminState() })
+        }
+
         router.get("\(base)/clock") { _, _ -> Response in
             HTTPIO.json(200, .object(["nowMs": .int64(self.withState { $0.nowMs })]))
         }
@@ -115,7 +120,7 @@ extension SimulatorCore {
         router.get("\(base)/parties") { _, _ -> Response in
             let parties = self.withState { state in
                 state.parties.values.sorted { $0.creationSequence > $1.creationSequence }.map { party -> JSONValue in
-                    var object = party.sessionObject.objectValue ?? JSONObject()
+                    var object = state.sessionObject(party).objectValue ?? JSONObject()
                     object["linkId"] = .string(party.linkId)
                     object["invitedAccountIds"] = .array(party.invitations.map { .string($0.toAccountId) })
                     return .object(object)

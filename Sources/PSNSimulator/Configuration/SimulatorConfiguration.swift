@@ -115,7 +115,7 @@ public struct SimulatedAccount: Codable, Sendable, Equatable {
     }
 }
 
-/// Fault and behaviour switches (psn-protocol.md H items 6, 11, 15–17). Settable at start and at run time.
+/// Fault and behaviour switches (psn-protocol.md H items 6, 11, 13–17). Settable at start and at run time.
 public struct FaultSwitches: Codable, Sendable, Equatable {
     /// Delay every push event by this many milliseconds. Default `0`.
     public var pushDelayMs: Int = 0
@@ -132,6 +132,24 @@ public struct FaultSwitches: Codable, Sendable, Equatable {
     public var rejectCustomMessage: Bool = false
     /// Emit the simulator-only `psn:sessionManager:sys:v2:ps:invitations:created` push to invitees. Default `false`.
     public var emitInvitationPush: Bool = false
+    /// D.7 rule 4: the miranda header sender and `from` must be the caller. Default `true`.
+    public var strictMirandaIdentity: Bool = true
+    /// C.9: add-peer answers `409` unless the bridge is linked to a party the caller belongs to. Default `true`.
+    public var requireLinkBeforePeer: Bool = true
+    /// C.9: peer, offer, answer and delete calls need a matching `X-PSN-BRIDGE-TOKEN` (`403` otherwise). When
+    /// `false` the header may be absent, but a wrong value is still refused. Default `true`.
+    public var requireBridgeTokenHeader: Bool = true
+    /// C.9 / U24: seconds a deleted bridge keeps occupying its "one linked bridge per user per party" slot.
+    /// Default `0` (released immediately).
+    public var bridgeReleaseDelaySeconds: Double = 0
+    /// H 14: flag (log at warning level and count in `GET /sim/admin/rtc`) links sent less than
+    /// `bridgeMinLinkDelayMs` after the bridge was created and answers sent more than `bridgeMaxAnswerDelayMs` after
+    /// their offer. Nothing is rejected. Default `false`.
+    public var bridgeTimingChecks: Bool = false
+    /// Threshold of the early-link check. Default `100` (H 14).
+    public var bridgeMinLinkDelayMs: Int = 100
+    /// Threshold of the late-answer check. Default `10000` (H 14).
+    public var bridgeMaxAnswerDelayMs: Int = 10_000
     /// Per-endpoint 5xx / 429 injection rules, consumed call by call.
     public var httpFaults: [HTTPFaultRule] = []
 
@@ -140,7 +158,9 @@ public struct FaultSwitches: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case pushDelayMs, reorderCreateEvents, dropMembershipOnPushLoss, pushLossGraceSeconds, allowUninvitedJoin
-        case rejectCustomMessage, emitInvitationPush, httpFaults
+        case rejectCustomMessage, emitInvitationPush, strictMirandaIdentity, requireLinkBeforePeer
+        case requireBridgeTokenHeader, bridgeReleaseDelaySeconds, bridgeTimingChecks, bridgeMinLinkDelayMs
+        case bridgeMaxAnswerDelayMs, httpFaults
     }
 
     public init(from decoder: any Decoder) throws {
@@ -159,6 +179,17 @@ public struct FaultSwitches: Codable, Sendable, Equatable {
         allowUninvitedJoin = try c.decodeIfPresent(Bool.self, forKey: .allowUninvitedJoin) ?? allowUninvitedJoin
         rejectCustomMessage = try c.decodeIfPresent(Bool.self, forKey: .rejectCustomMessage) ?? rejectCustomMessage
         emitInvitationPush = try c.decodeIfPresent(Bool.self, forKey: .emitInvitationPush) ?? emitInvitationPush
+        strictMirandaIdentity =
+            try c.decodeIfPresent(Bool.self, forKey: .strictMirandaIdentity) ?? strictMirandaIdentity
+        requireLinkBeforePeer = try c.decodeIfPresent(Bool.self, forKey: .requireLinkBeforePeer) ?? requireLinkBeforePeer
+        requireBridgeTokenHeader =
+            try c.decodeIfPresent(Bool.self, forKey: .requireBridgeTokenHeader) ?? requireBridgeTokenHeader
+        bridgeReleaseDelaySeconds =
+            try c.decodeIfPresent(Double.self, forKey: .bridgeReleaseDelaySeconds) ?? bridgeReleaseDelaySeconds
+        bridgeTimingChecks = try c.decodeIfPresent(Bool.self, forKey: .bridgeTimingChecks) ?? bridgeTimingChecks
+        bridgeMinLinkDelayMs = try c.decodeIfPresent(Int.self, forKey: .bridgeMinLinkDelayMs) ?? bridgeMinLinkDelayMs
+        bridgeMaxAnswerDelayMs =
+            try c.decodeIfPresent(Int.self, forKey: .bridgeMaxAnswerDelayMs) ?? bridgeMaxAnswerDelayMs
         httpFaults = try c.decodeIfPresent([HTTPFaultRule].self, forKey: .httpFaults) ?? httpFaults
     }
 }

@@ -35,6 +35,8 @@ struct CoreState: Sendable {
     var pushGeneration: [String: Int] = [:]
     var boundPort = 0
     var latestSessionId: String?
+    /// rtcBridge bridges, peers and slot holds (C).
+    var rtc = RTCBridgeStore()
 
     init(configuration: SimulatorConfiguration) {
         self.configuration = configuration

@@ -239,9 +239,11 @@ extension CoreState {
         removeMember(accountId: caller.accountId, from: sessionId)
     }
 
-    /// Removes a member with the usual events; deletes the party when it empties.
+    /// Removes a member with the usual events; deletes the party when it empties. The member's bridges linked to
+    /// the party (and their peers) are deleted too, without events (G, last note).
     mutating func removeMember(accountId: String, from sessionId: String) {
         guard var party = parties[sessionId], let leaver = party.member(accountId) else { return }
+        removeBridges(ownedBy: accountId, linkedTo: sessionId)
         party.members.removeAll { $0.accountId == accountId }
         if party.members.isEmpty {
             parties[sessionId] = nil
@@ -382,7 +384,7 @@ extension CoreState {
         for id in requested where seen.insert(id).inserted {
             guard let party = parties[id], party.isMember(caller.accountId) || party.isInvited(caller.accountId)
             else { continue }
-            out.append(party.sessionObject)
+            out.append(sessionObject(party))
         }
         return .object(["partySessions": .array(out)])
     }
@@ -396,7 +398,10 @@ extension CoreState {
             shareImageURL: "\(configuration.scheme)://\(configuration.host):\(boundPort)/sim/share/\(linkId).png")
     }
 
-    /// `POST /sessionManager/v2/partySessions/{id}/customMessage` (B.10; payload checked per D.7 item 1 only).
+    /// `POST /sessionManager/v2/partySessions/{id}/customMessage` (B.10). The payload is validated per D.7 (rules
+    /// 1–4 in `MirandaValidation`, rule 5 here: non-member caller → `404`, non-member recipient → `400`); every
+    /// payload failure is `400 Bad Request (body: null)` with the failed rule in `reason` / `details`. Valid
+    /// payloads are relayed unchanged.
     mutating func customMessage(caller: SimulatedAccount, sessionId: String, body: JSONValue?) throws(APIError) {
         let party = try party(sessionId)
         guard let actor = party.member(caller.accountId) else { throw .notFound }
@@ -404,10 +409,13 @@ extension CoreState {
         let object = try Self.requireObject(body)
         guard let channel = object["channel"]?.stringValue, !channel.isEmpty else { throw .body("channel") }
         guard let payload = object["payload"]?.stringValue else { throw .body("payload") }
-        let prefix = "ver=1.0, type=binary, body="
-        guard payload.hasPrefix(prefix) else { throw .body("null") }
-        let encoded = String(payload.dropFirst(prefix.count))
-        guard !encoded.isEmpty, Encoding.isValidBase64(encoded), encoded.count % 4 == 0 else { throw .body("null") }
+        do {
+            try MirandaValidation.validate(
+                payload: payload, callerAccountId: caller.accountId, callerPlatform: caller.platform,
+                strictIdentity: faults.strictMirandaIdentity)
+        } catch {
+            throw error.apiError
+        }
         let withoutSequenceNumber = try Self.optionalBool(object, "withoutSequenceNumber") ?? false
         var recipients: [String]
         if let to = object["to"], to != .null {
@@ -416,7 +424,10 @@ extension CoreState {
             for entry in array {
                 guard let accountId = entry["accountId"]?.stringValue else { throw .body("accountId") }
                 if let platform = entry["platform"], platform.stringValue == nil { throw .body("platform") }
-                guard party.isMember(accountId) else { throw .body("null") }
+                guard party.isMember(accountId) else {
+                    throw MirandaRuleViolation(rule: 5, check: "recipient",
+                                               failure: "recipient \(accountId) is not a member of the party").apiError
+                }
                 recipients.append(accountId)
             }
         } else {

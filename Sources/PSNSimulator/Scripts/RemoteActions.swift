@@ -7,7 +7,9 @@
 /// - `patchMember`: `sessionId`, `customData3`, `customData4`, `voiceChatActivated`
 /// - `patchParty`: `sessionId`, `sessionName`, `maxMembers`, `visibilityType`, `joinableUserType`
 /// - `invite`: `sessionId`, `to` (array of account ids or online ids)
-/// - `customMessage`: `sessionId`, `channel` (default `miranda:12`), `payload`, `to` (ids), `withoutSequenceNumber`
+/// - `customMessage`: `sessionId`, `channel` (default `miranda:12`), `payload`, `to` (ids), `withoutSequenceNumber`;
+///   without `payload` a valid D.5-style payload from the actor is built from `type` (default `offer`), `sdp`
+///   (default `v=0\r\n`) and `globalSeqNum` (default 1), addressed to the first `to` entry
 /// - `dropPush` / `closePush`: `code` (closePush; default 65535)
 /// `sessionId` may be omitted or `$current` (the actor's newest party, else the newest party) or `$latest`.
 extension CoreState {
@@ -91,9 +93,9 @@ extension CoreState {
             let id = try session()
             var body = JSONObject()
             body["channel"] = args["channel"] ?? .string("miranda:12")
-            body["payload"] = args["payload"]
+            let targets = args["to"] != nil ? try resolveTargets(args["to"]) : []
+            body["payload"] = args["payload"] ?? .string(Self.mirandaPayload(from: actor, to: targets.first, args: args))
             if args["to"] != nil {
-                let targets = try resolveTargets(args["to"])
                 body["to"] = .array(targets.map {
                     .object(["accountId": .string($0.accountId), "platform": .string($0.platform)])
                 })
@@ -110,6 +112,37 @@ extension CoreState {
         default:
             throw .body("action")
         }
+    }
+
+    /// A D.4/D.5-shaped payload sent by `actor` (sorted keys, compact).
+    static func mirandaPayload(from actor: SimulatedAccount, to target: SimulatedAccount?, args: JSONObject) -> String {
+        func user(_ account: SimulatedAccount) -> JSONValue {
+            .object([
+                "account_id": .string(account.accountId),
+                "platform": .number(String(MirandaPayload.platformCode(for: account.platform) ?? 100_001)),
+            ])
+        }
+        let json: JSONValue = .object([
+            "from": user(actor),
+            "global_seq_num": args["globalSeqNum"] ?? .int(1),
+            "medias": .array([
+                .object([
+                    "media_records": .array([
+                        .object(["media_identifier": .string("voice_chat"), "mid": .string("0")])
+                    ]),
+                    "msids": .array([.string("0")]),
+                    "user": user(actor),
+                ])
+            ]),
+            "sdp": args["sdp"] ?? .string("v=0\r\n"),
+            "sdp_sequence_number": .string("1"),
+            "to": user(target ?? actor),
+            "type": args["type"] ?? .string("offer"),
+            "users": .array([user(actor)]),
+        ])
+        return MirandaPayload.envelope(
+            senderAccountId: UInt64(actor.accountId) ?? 0,
+            senderPlatformCode: MirandaPayload.platformCode(for: actor.platform) ?? 100_001, jsonText: json.serialized)
     }
 
     func resolveTargets(_ value: JSONValue?) throws(APIError) -> [SimulatedAccount] {

@@ -1,16 +1,24 @@
 /// An m.np-style error (psn-protocol.md F.3 / B.12), rendered as
-/// `{"error":{"referenceId":"<uuid>","code":<int>,"message":"..."}}` with a fresh `referenceId`.
+/// `{"error":{"referenceId":"<uuid>","code":<int>,"message":"..."}}` with a fresh `referenceId`, plus the optional
+/// F.3 keys `reason` and `details` when set.
 struct APIError: Error, Sendable, Equatable {
     var status: Int
     var code: Int
     var message: String
     var retryAfterSeconds: Int?
+    /// Optional F.3 `reason`.
+    var reason: String?
+    /// Optional F.3 `details` object.
+    var details: JSONValue?
 
-    init(status: Int, code: Int, message: String, retryAfterSeconds: Int? = nil) {
+    init(status: Int, code: Int, message: String, retryAfterSeconds: Int? = nil, reason: String? = nil,
+         details: JSONValue? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.retryAfterSeconds = retryAfterSeconds
+        self.reason = reason
+        self.details = details
     }
 
     /// `400 Bad Request (body: <field>)`.
@@ -54,14 +62,20 @@ struct APIError: Error, Sendable, Equatable {
         return APIError(status: status, code: 9_900_000 + status, message: message, retryAfterSeconds: retry)
     }
 
+    /// `409` with a simulator-specific message (e.g. a second answer for the same offer, C.9).
+    static func conflict(_ message: String) -> APIError {
+        APIError(status: 409, code: 9_900_409, message: message)
+    }
+
     func body(referenceId: String) -> JSONValue {
-        .object([
-            "error": .object([
-                "referenceId": .string(referenceId),
-                "code": .int(code),
-                "message": .string(message),
-            ])
-        ])
+        var error: JSONObject = [
+            "referenceId": .string(referenceId),
+            "code": .int(code),
+            "message": .string(message),
+        ]
+        if let reason { error["reason"] = .string(reason) }
+        if let details { error["details"] = details }
+        return .object(["error": .object(error)])
     }
 }
 
