@@ -8,6 +8,10 @@ import PartyBusCore
 enum SimulatorScene {
     static func play(simulator: PSNSimulator, client: PSNClient, log: EventLog) async throws {
         try await waitFor(log, type: "push.connected")
+        // The 1003 auth frame gets no reply (E.3): wait until the simulator has accepted our socket.
+        while simulator.authenticatedPushSockets(accountId: BuiltinSimulator.me.accountId) == 0 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         let sessionId = try await client.parties.create(name: "PartyBus demo")
         let cast = BuiltinSimulator.cast
         try await client.parties.invite(sessionId, accountIds: cast.map(\.accountId))

@@ -83,7 +83,7 @@ struct PSNCommandTests {
         #expect(try run(["parties", "leave", sessionId]).status == 0)
         #expect(try run(["logout"]).status == 0)
         let after = try run(["whoami"])
-        #expect(after.status == 1 && after.stdout.contains("not signed in"))
+        #expect(after.status == 1 && after.stdout.contains("not signed in"), "status \(after.status): \(after.stdout) \(after.stderr)")
 
         // The events the commands recorded.
         let log = try EventLog(path: dir.path("data/events.sqlite"))
@@ -122,6 +122,8 @@ struct PSNCommandTests {
         let errors = Collector(err.fileHandleForReading)
         #expect(await eventually(timeout: .seconds(30)) { collector.text.contains("\"onlineId\":\"sim-bob\"") })
         kill(process.processIdentifier, SIGTERM)
+        // Shutdown must finish (a stuck socket or task would keep it alive until a server timeout).
+        #expect(await eventually(timeout: .seconds(15)) { !process.isRunning }, "up did not stop after SIGTERM")
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(errors.finish())")
         _ = collector.finish()

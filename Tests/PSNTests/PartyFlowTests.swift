@@ -15,7 +15,7 @@ struct PartyFlowTests {
             #expect(signedIn.accountId == TestAccounts.me.accountId)
             let (_, push) = me.startPush()
             defer { push.cancel() }
-            #expect(try await eventually { try !me.events("push.connected").isEmpty })
+            #expect(try await me.waitForPush(simulator, account: TestAccounts.me))
 
             let sessionId = try await me.client.parties.create(name: "Friday")
             #expect(await eventually { me.members(sessionId) == [TestAccounts.me.accountId] })
@@ -62,7 +62,7 @@ struct PartyFlowTests {
             try await me.client.tokens.signIn(npsso: Secret(TestAccounts.me.npsso))
             let (_, push) = me.startPush()
             defer { push.cancel() }
-            #expect(try await eventually { try !me.events("push.connected").isEmpty })
+            #expect(try await me.waitForPush(simulator, account: TestAccounts.me))
             try await me.client.parties.join(sessionId)
             #expect(await eventually { me.members(sessionId) == [TestAccounts.alice.accountId, TestAccounts.me.accountId] })
             #expect(me.projection.current.parties[sessionId]?.name == "Alice's")

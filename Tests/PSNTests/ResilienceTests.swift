@@ -77,14 +77,14 @@ struct ResilienceTests {
             try await me.client.tokens.signIn(npsso: Secret(TestAccounts.me.npsso))
             let (push, running) = me.startPush()
             defer { running.cancel() }
-            #expect(try await eventually { try me.events("push.connected").count == 1 })
+            #expect(try await me.waitForPush(simulator, account: TestAccounts.me))
             let sessionId = try await me.client.parties.create()
             try await me.client.parties.invite(sessionId, accountIds: [TestAccounts.alice.accountId])
             _ = try simulator.perform(actor: "sim-alice", action: "join", args: ["sessionId": .string(sessionId)])
             #expect(await eventually { me.members(sessionId).count == 2 })
 
             _ = try simulator.perform(actor: "partybus-me", action: "dropPush")
-            #expect(try await eventually { try me.events("push.connected").count == 2 })
+            #expect(try await me.waitForPush(simulator, account: TestAccounts.me, connections: 2))
             #expect(try await eventually { try !me.events("party.snapshot").isEmpty }, "state re-read after reconnect")
             #expect(push.connectionCount == 2)
             // Bob joins after the reconnect: announced once; nobody is announced twice.
@@ -96,7 +96,7 @@ struct ResilienceTests {
 
             // The server closes with an invalid status code (65535): logged, no crash, reconnected.
             _ = try simulator.perform(actor: "partybus-me", action: "closePush", args: ["code": .int(65535)])
-            #expect(try await eventually { try me.events("push.connected").count == 3 })
+            #expect(try await me.waitForPush(simulator, account: TestAccounts.me, connections: 3))
             let disconnects = try me.events("push.disconnected").map { try $0.decode(PushDisconnected.self) }
             #expect(disconnects.count == 2)
             #expect(disconnects.last?.closeCode == 65535 || disconnects.last?.reason.isEmpty == false)

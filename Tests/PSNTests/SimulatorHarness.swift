@@ -59,6 +59,15 @@ final class ClientHarness: Sendable {
 
     func events(_ type: String) throws -> [Event] { try log.read(filter: EventFilter(types: [type])) }
 
+    /// Waits until `count` push connections were made and the simulator has authenticated the socket: the 1003
+    /// auth frame gets no reply (E.3), so `push.connected` alone means "sent", not "accepted".
+    func waitForPush(_ simulator: PSNSimulator, account: SimulatedAccount, connections count: Int = 1) async throws -> Bool {
+        try await eventually {
+            try events("push.connected").count >= count
+                && simulator.authenticatedPushSockets(accountId: account.accountId) >= 1
+        }
+    }
+
     func members(_ sessionId: String) -> Set<String> { Set(projection.current.members(of: sessionId).map(\.accountId)) }
 }
 

@@ -22,10 +22,33 @@ public final class CurlHTTPClient: HTTPSending, @unchecked Sendable {
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
-    private let options: Options
+    private let loop: CurlLoop
+
+    /// Starts the client's thread.
+    public init(options: Options = Options()) {
+        _ = CurlHTTPClient.globalInit
+        loop = CurlLoop(options: options)
+        // The thread holds the loop strongly (never this object): releasing the client can never race the thread.
+        let thread = Thread { [loop] in loop.run() }
+        thread.name = "partybus.http"
+        thread.start()
+    }
+
+    deinit { loop.shutdown() }
+
+    /// Fails what is in flight and stops the thread.
+    public func shutdown() { loop.shutdown() }
+
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try await loop.send(request)
+    }
+}
+
+/// The `curl_multi` handle and the loop its thread runs.
+final class CurlLoop: @unchecked Sendable {
+    private let options: CurlHTTPClient.Options
     private let multi: UnsafeMutableRawPointer
     private let state = Mutex(State())
-    private var thread: Thread?
 
     private struct State {
         var incoming: [CurlTransfer] = []
@@ -34,25 +57,16 @@ public final class CurlHTTPClient: HTTPSending, @unchecked Sendable {
         var finished = false
     }
 
-    /// Starts the client's thread.
-    public init(options: Options = Options()) {
-        _ = CurlHTTPClient.globalInit
+    init(options: CurlHTTPClient.Options) {
         self.options = options
         multi = curl_multi_init()
         _ = pb_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, options.maxConnections)
-        let thread = Thread { [unowned self] in self.run() }
-        thread.name = "partybus.http"
-        self.thread = thread
-        thread.start()
     }
 
-    deinit {
-        shutdown()
-        curl_multi_cleanup(multi)
-    }
+    deinit { curl_multi_cleanup(multi) }
 
-    /// Fails what is in flight and stops the thread.
-    public func shutdown() {
+    /// Fails what is in flight and waits for the thread to end.
+    func shutdown() {
         let alreadyClosed = state.withLock { state -> Bool in
             defer { state.closed = true }
             return state.closed
@@ -62,7 +76,7 @@ public final class CurlHTTPClient: HTTPSending, @unchecked Sendable {
         while !state.withLock({ $0.finished }) { usleep(1000) }
     }
 
-    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let transfer = CurlTransfer(request: request)
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { continuation in
@@ -87,7 +101,7 @@ public final class CurlHTTPClient: HTTPSending, @unchecked Sendable {
 
     // MARK: - The thread
 
-    private func run() {
+    func run() {
         var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
         var idle: [UnsafeMutableRawPointer] = []
         while true {

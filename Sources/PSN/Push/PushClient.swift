@@ -145,46 +145,71 @@ public final class PushClient: Sendable {
         var wasUp = false
         return try await withThrowingTaskGroup(of: Void.self) { group in
             defer { group.cancelAll() }
-            for await event in connection.events {
+            while let batch = await connection.events.next() {
                 lastInbound.touch()
-                switch event {
-                case .established:
-                    wasUp = true
-                    connection.send(text: PushClient.authFrame(accountId: tokenSet.accountId, token: accessToken, tranId: number))
-                    logger.info("push: connected to \(address.host) (connection \(number))")
-                    try await append(
-                        [try EventDraft(
-                            stream: "push",
-                            payload: PushConnected(
-                                host: address.host, connection: number,
-                                keepAliveMs: Int64(address.keepAlive.components.seconds * 1000
-                                    + address.keepAlive.components.attoseconds / 1_000_000_000_000_000)),
-                            source: source)])
-                    group.addTask { [connection] in
-                        // Keepalive (E.4): ping every interval; two intervals of silence mean the link is dead.
-                        while !Task.isCancelled {
-                            try await Task.sleep(for: address.keepAlive)
-                            if ContinuousClock.now - lastInbound.last > address.keepAlive * 2 {
-                                connection.close()
-                                return
-                            }
-                            connection.ping()
-                        }
+                // Frames that arrived together (also while the last batch was being committed) are translated in
+                // order and appended in one transaction.
+                var texts: [String] = []
+                for event in batch {
+                    if case .texts(let more) = event {
+                        texts += more
+                        continue
                     }
-                    if number > 1 { group.addTask { [reread] in await reread() } }
-                case .text(let text):
-                    await parties.waitUntilFolded(log.head)
-                    try await append(PushTranslator().drafts(forFrame: text, state: parties.current, source: source))
-                case .pong:
-                    break
-                case .closed(let code, let reason):
-                    let silent = ContinuousClock.now - lastInbound.last > address.keepAlive * 2
-                    return (code, silent ? "no traffic for two keep-alive intervals" : reason
-                        + (code.map { " (close code \($0))" } ?? ""), wasUp)
+                    if !texts.isEmpty {
+                        try await ingest(texts)
+                        texts.removeAll()
+                    }
+                    switch event {
+                    case .established:
+                        wasUp = true
+                        connection.send(text: PushClient.authFrame(accountId: tokenSet.accountId, token: accessToken, tranId: number))
+                        logger.info("push: connected to \(address.host) (connection \(number))")
+                        try await append(
+                            [try EventDraft(
+                                stream: "push",
+                                payload: PushConnected(
+                                    host: address.host, connection: number,
+                                    keepAliveMs: Int64(address.keepAlive.components.seconds * 1000
+                                        + address.keepAlive.components.attoseconds / 1_000_000_000_000_000)),
+                                source: source)])
+                        group.addTask { [connection] in
+                            // Keepalive (E.4): ping every interval; two intervals of silence mean the link is dead.
+                            while !Task.isCancelled {
+                                try await Task.sleep(for: address.keepAlive)
+                                if ContinuousClock.now - lastInbound.last > address.keepAlive * 2 {
+                                    connection.close()
+                                    return
+                                }
+                                connection.ping()
+                            }
+                        }
+                        if number > 1 { group.addTask { [reread] in await reread() } }
+                    case .closed(let code, let reason):
+                        let silent = ContinuousClock.now - lastInbound.last > address.keepAlive * 2
+                        return (code, silent ? "no traffic for two keep-alive intervals" : reason
+                            + (code.map { " (close code \($0))" } ?? ""), wasUp)
+                    case .pong, .texts:
+                        break
+                    }
                 }
+                if !texts.isEmpty { try await ingest(texts) }
             }
             return (nil, "connection ended", wasUp)
         }
+    }
+
+    /// Translates frames against the projection plus what earlier frames of the same batch produced, and appends
+    /// all their events in one transaction.
+    private func ingest(_ texts: [String]) async throws {
+        await parties.waitUntilFolded(log.head)
+        var state = parties.current
+        var drafts: [EventDraft] = []
+        for text in texts {
+            let made = PushTranslator().drafts(forFrame: text, state: state, source: source)
+            for draft in made { state.apply(draft.provisionalEvent) }
+            drafts += made
+        }
+        try await append(drafts)
     }
 
     private func append(_ drafts: [EventDraft]) async throws {

@@ -94,3 +94,10 @@ public struct PushTranslator: Sendable {
         return try? JSONDecoder().decode(PartyMember.self, from: data)
     }
 }
+
+extension EventDraft {
+    /// The event this draft will become, with seq 0: for folding a draft into a projection before it is appended.
+    var provisionalEvent: Event {
+        Event(seq: 0, at: 0, stream: stream, type: type, version: version, source: source, correlation: correlation, payload: payload)
+    }
+}

@@ -6,8 +6,8 @@ import Synchronization
 enum WebSocketEvent: Sendable, Equatable {
     /// The upgrade succeeded.
     case established
-    /// A complete text message.
-    case text(String)
+    /// Complete text messages, in arrival order (all those one service pass received).
+    case texts([String])
     /// A pong (or any control frame that proves the peer is alive).
     case pong
     /// The connection is gone: the close code the peer sent (may be invalid, e.g. 65535) and why.
@@ -42,8 +42,8 @@ final class WebSocketConnection: @unchecked Sendable {
         var reported = false
     }
 
-    let events: AsyncStream<WebSocketEvent>
-    private let continuation: AsyncStream<WebSocketEvent>.Continuation
+    /// What happened, in order; `next()` hands over everything pending.
+    let events = BatchQueue<WebSocketEvent>()
     private let target: Target
     private let state = Mutex(State())
     private let pre = pb_lws_pre()
@@ -51,12 +51,12 @@ final class WebSocketConnection: @unchecked Sendable {
     private var context: OpaquePointer?
     private var wsi: OpaquePointer?
     private var receiving = Data()
+    private var received: [String] = []
     private let protocols = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
     private var cStrings: [UnsafeMutablePointer<CChar>] = []
 
     init(target: Target) {
         self.target = target
-        (events, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
     deinit {
@@ -135,14 +135,24 @@ final class WebSocketConnection: @unchecked Sendable {
         }
         while !state.withLock({ $0.finished }) {
             lws_service(created, 0)
+            flushReceived()
         }
+        flushReceived()
         contextAddress.withLock { $0 = 0 }
         lws_context_destroy(created)
         context = nil
     }
 
+    /// Hands on the messages of one service pass as one batch.
+    private func flushReceived() {
+        guard !received.isEmpty else { return }
+        events.push(.texts(received))
+        received.removeAll(keepingCapacity: true)
+    }
+
     /// Reports the end once and stops the loop.
     fileprivate func finish(code: Int?, reason: String) {
+        flushReceived()
         let first = state.withLock { state -> Bool in
             defer {
                 state.finished = true
@@ -151,8 +161,8 @@ final class WebSocketConnection: @unchecked Sendable {
             return !state.reported
         }
         if first {
-            continuation.yield(.closed(code: code ?? state.withLock { $0.closeCode }, reason: reason))
-            continuation.finish()
+            events.push(.closed(code: code ?? state.withLock { $0.closeCode }, reason: reason))
+            events.finish()
         }
     }
 
@@ -165,16 +175,16 @@ final class WebSocketConnection: @unchecked Sendable {
                 if pb_lws_append_header(wsi, input, length, name + ":", value) != 0 { return -1 }
             }
         case LWS_CALLBACK_CLIENT_ESTABLISHED:
-            continuation.yield(.established)
+            events.push(.established)
             lws_callback_on_writable(wsi)
         case LWS_CALLBACK_CLIENT_RECEIVE:
             if let input, length > 0 { receiving.append(input.assumingMemoryBound(to: UInt8.self), count: length) }
             if lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0 {
-                continuation.yield(.text(String(decoding: receiving, as: UTF8.self)))
+                received.append(String(decoding: receiving, as: UTF8.self))
                 receiving.removeAll(keepingCapacity: true)
             }
         case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
-            continuation.yield(.pong)
+            events.push(.pong)
         case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
             let code = Int(pb_lws_close_code(input, length))
             state.withLock { $0.closeCode = code >= 0 ? code : nil }

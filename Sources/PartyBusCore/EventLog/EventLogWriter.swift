@@ -49,7 +49,8 @@ final class EventLogWriter: @unchecked Sendable {
         upsertCheckpoint = try connection.prepare(
             "INSERT INTO checkpoints(plugin, seq, updated_at) VALUES (?, ?, ?) "
                 + "ON CONFLICT(plugin) DO UPDATE SET seq = max(seq, excluded.seq), updated_at = excluded.updated_at")
-        let thread = Thread { [unowned self] in self.run() }
+        // Strong: the writer outlives its thread (close() waits for it), and a strong capture can never race a deinit.
+        let thread = Thread { [self] in self.run() }
         thread.name = "partybus.eventlog.writer"
         thread.qualityOfService = .userInitiated
         self.thread = thread

@@ -5,7 +5,7 @@ import PartyBusPluginAPI
 /// A prepared statement: bind, step, read columns, reset.
 final class SQLiteStatement {
     let handle: OpaquePointer
-    unowned let connection: SQLiteConnection
+    let connection: SQLiteConnection
 
     init(handle: OpaquePointer, connection: SQLiteConnection) {
         self.handle = handle
