@@ -34,6 +34,8 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CWebsockets", path: "Sources/CWebsockets", pkgConfig: "libwebsockets",
                        providers: [.apt(["libwebsockets-dev"])]),
+        .systemLibrary(name: "CGStreamer", path: "Sources/CGStreamer", pkgConfig: "gstreamer-1.0",
+                       providers: [.apt(["libgstreamer1.0-dev"])]),
         .target(name: "CPartyBusShims", path: "Sources/CPartyBusShims"),
 
         // The plugin API: the only thing a plugin (built-in, dynamic or scripted) links against.
@@ -58,6 +60,13 @@ let package = Package(
         .target(
             name: "PSN",
             dependencies: ["PartyBusCore", "CCurl", "CWebsockets", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
+        // Voice: YAML audio graphs on GStreamer (issue 5; so far the graph format and its validation).
+        .target(
+            name: "Voice",
+            dependencies: ["PartyBusCore", "CGStreamer", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
 
@@ -94,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "partybus",
             dependencies: [
-                "PartyBusCore", "ExecHooks", "CSQLite", "PSN", "PSNSimulator",
+                "PartyBusCore", "ExecHooks", "CSQLite", "PSN", "PSNSimulator", "Voice",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -123,6 +132,11 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: ["PartyBusCore", "PartyBusTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VoiceTests",
+            dependencies: ["Voice", "PartyBusTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -10,6 +10,8 @@ packages=(
   libcurl4-openssl-dev  # PSN HTTP client
   libwebsockets-dev     # PSN push socket
   openssl          # tests make their own CA for https/wss
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev  # voice graphs
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice libopus-dev
 )
 
 missing=()

@@ -38,8 +38,9 @@ struct GlobalOptions: ParsableArguments {
         return loaded
     }
 
-    /// Sections other modules own: `psn:` (psn-protocol.md §0.2 keys) and `sim:` (the built-in simulator).
-    static let sections: [(String, ConfigSchema)] = [("psn", PSNSettings.schema), ("sim", .any)]
+    /// Sections other modules own: `psn:` (psn-protocol.md §0.2 keys), `sim:` (the built-in simulator) and `voice:`
+    /// (values for `${…}` variables of the audio graphs).
+    static let sections: [(String, ConfigSchema)] = [("psn", PSNSettings.schema), ("sim", .any), ("voice", .any)]
 
     /// The event log path for commands that only read it.
     func eventLogPath() throws -> String {

@@ -159,8 +159,8 @@ public indirect enum ConfigSchema: Sendable {
         }
     }
 
-    /// The candidate nearest to `word` by edit distance, when it is close.
-    static func closest(to word: String, in candidates: [String]) -> String? {
+    /// The candidate nearest to `word` by edit distance, when it is close (for "did you mean" hints).
+    public static func closest(to word: String, in candidates: [String]) -> String? {
         func distance(_ a: [Character], _ b: [Character]) -> Int {
             var previous = Array(0...b.count)
             for (i, ca) in a.enumerated() {
