@@ -75,7 +75,7 @@ private let exportedCreate:
             return
         }
         let context = HostBackedContext(host: host.pointee)
-        let options = Data(bytes: optionsJSON ?? UnsafePointer(strdup("{}")), count: optionsJSON == nil ? 2 : optionsLength)
+        let options = optionsJSON.map { Data(bytes: $0, count: optionsLength) } ?? Data("{}".utf8)
         let token = UnsafeSendablePointer(token)
         let type = DynamicPluginExport.pluginType
         Task {
