@@ -112,4 +112,42 @@ static inline int pb_caps_valid(const char *text) {
     gst_caps_unref(caps);
     return 1;
 }
+/// Builds a pipeline from a gst-launch description; on failure returns NULL and a message the caller frees with
+/// g_free.
+static inline GstElement *pb_parse_launch(const char *description, char **error_message) {
+    GError *error = NULL;
+    GstElement *pipeline = gst_parse_launch_full(description, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &error);
+    if (error) {
+        *error_message = g_strdup(error->message);
+        g_error_free(error);
+        if (pipeline) gst_object_unref(pipeline);
+        return NULL;
+    }
+    return pipeline;
+}
+
+/// Waits up to `timeout_ms` for end-of-stream or an error on the pipeline's bus: 1 = EOS, 0 = timeout, -1 = error
+/// (message in *error_message, freed with g_free).
+static inline int pb_wait_eos_or_error(GstElement *pipeline, long timeout_ms, char **error_message) {
+    GstBus *bus = gst_element_get_bus(pipeline);
+    GstMessage *message = gst_bus_timed_pop_filtered(bus, (GstClockTime)timeout_ms * GST_MSECOND,
+                                                     GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    gst_object_unref(bus);
+    if (!message) return 0;
+    int result = 1;
+    if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
+        GError *error = NULL;
+        gchar *debug = NULL;
+        gst_message_parse_error(message, &error, &debug);
+        *error_message = g_strdup_printf("%s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), error ? error->message : "error");
+        if (error) g_error_free(error);
+        g_free(debug);
+        result = -1;
+    }
+    gst_message_unref(message);
+    return result;
+}
+
+/// Asks the pipeline to finish: an end-of-stream event (so file writers finalise their headers).
+static inline void pb_send_eos(GstElement *pipeline) { gst_element_send_event(pipeline, gst_event_new_eos()); }
 #endif

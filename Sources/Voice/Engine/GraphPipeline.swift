@@ -1,0 +1,73 @@
+import CGStreamer
+import Foundation
+
+/// A graph running as a GStreamer pipeline (parse-launched from its description).
+public final class GraphPipeline: @unchecked Sendable {
+    private let pipeline: UnsafeMutablePointer<GstElement>
+    /// The description it was built from.
+    public let description: String
+
+    /// Builds the pipeline; throws with GStreamer's message when the description does not build.
+    public init(description: String) throws {
+        self.description = description
+        var message: UnsafeMutablePointer<CChar>?
+        let built = GStreamerRegistry.withRegistry { pb_parse_launch(description, &message) }
+        guard let built else {
+            defer { g_free(message) }
+            throw GraphError("cannot build the pipeline: \(message.map { String(cString: $0) } ?? "unknown error")")
+        }
+        pipeline = built
+    }
+
+    deinit {
+        gst_element_set_state(pipeline, GST_STATE_NULL)
+        gst_object_unref(UnsafeMutableRawPointer(pipeline))
+    }
+
+    /// Starts playing.
+    public func play() throws {
+        if gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE {
+            throw GraphError("the pipeline refused to start (an element could not open its device or file)")
+        }
+    }
+
+    /// Sends end-of-stream and waits (on a dispatch thread, up to `timeout`) until it has gone through, so file
+    /// writers finish their headers; then stops.
+    public func finish(timeout: Duration = .seconds(10)) async throws {
+        pb_send_eos(pipeline)
+        try await waitForEnd(timeout: timeout)
+        gst_element_set_state(pipeline, GST_STATE_NULL)
+    }
+
+    /// Waits for end-of-stream or an error, up to `timeout`, without blocking a Swift concurrency thread.
+    public func waitForEnd(timeout: Duration) async throws {
+        let milliseconds = Int(timeout.components.seconds * 1000)
+        let element = UnsafeSendableElement(pipeline)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            DispatchQueue.global().async {
+                var message: UnsafeMutablePointer<CChar>?
+                let result = pb_wait_eos_or_error(element.pointer, milliseconds, &message)
+                defer { g_free(message) }
+                switch result {
+                case 1: continuation.resume()
+                case 0: continuation.resume(throwing: GraphError("no end-of-stream within \(timeout)"))
+                default: continuation.resume(throwing: GraphError(message.map { String(cString: $0) } ?? "pipeline error"))
+                }
+            }
+        }
+    }
+}
+
+private struct UnsafeSendableElement: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<GstElement>
+    init(_ pointer: UnsafeMutablePointer<GstElement>) { self.pointer = pointer }
+}
+
+/// A graph that cannot be built or run; the message says why.
+public struct GraphError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong.
+    public let message: String
+    /// Makes an error.
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
