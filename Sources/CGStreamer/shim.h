@@ -150,4 +150,14 @@ static inline int pb_wait_eos_or_error(GstElement *pipeline, long timeout_ms, ch
 
 /// Asks the pipeline to finish: an end-of-stream event (so file writers finalise their headers).
 static inline void pb_send_eos(GstElement *pipeline) { gst_element_send_event(pipeline, gst_event_new_eos()); }
+/// Sets a property of the element named `name` inside `bin` from text (like gst-launch does); returns 0 when there
+/// is no such element or property.
+static inline int pb_set_named_property(GstElement *bin, const char *name, const char *property, const char *value) {
+    GstElement *element = gst_bin_get_by_name(GST_BIN(bin), name);
+    if (!element) return 0;
+    int found = g_object_class_find_property(G_OBJECT_GET_CLASS(element), property) != NULL;
+    if (found) gst_util_set_object_arg(G_OBJECT(element), property, value);
+    gst_object_unref(element);
+    return found;
+}
 #endif

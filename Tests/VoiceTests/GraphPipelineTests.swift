@@ -79,6 +79,34 @@ struct GraphPipelineTests {
         #expect(tone > 50 * other, "\(frequency) Hz dominates \(otherFrequency) Hz (\(tone) vs \(other))")
     }
 
+    @Test("a peer's volume set to 0 while running removes its audio from the mix")
+    func peerVolumeZero() async throws {
+        let dir = try TemporaryDirectory()
+        let output = dir.path("party-mix.wav")
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../pipelines/headless-test.yaml").standardized
+        let (spec, _) = try GraphParser(variables: ["test.tone": "660", "test.output": output])
+            .parse(text: String(contentsOf: file, encoding: .utf8), file: file.path)
+        let pipeline = try GraphPipeline(description: LaunchDescription.make(spec, peers: [(id: "loop", source: .node("send"))]))
+        try pipeline.play()
+        // The change comes well after the "before" window (0.5–1.0 s of output), even if the start is slow.
+        try await Task.sleep(for: .milliseconds(2500))
+        try pipeline.set(element: "level_loop", property: "volume", to: "0")
+        #expect(throws: GraphError.self) { try pipeline.set(element: "level_nobody", property: "volume", to: "0") }
+        try await Task.sleep(for: .milliseconds(1500))
+        try await pipeline.finish()
+
+        let wav = try Self.readWAV(output)
+        let mono = stride(from: 0, to: wav.samples.count, by: wav.channels).map { wav.samples[$0] }
+        let second = wav.rate
+        #expect(mono.count > 2 * second)
+        // Before the change the tone is there; in the last half second after it, it is gone.
+        let before = Self.power(of: 660, in: mono[(second / 2)..<second], rate: wav.rate)
+        let after = Self.power(of: 660, in: mono.suffix(second / 2), rate: wav.rate)
+        #expect(before > 1e-4, "tone before muting the peer (\(before))")
+        #expect(after < before / 1000, "tone gone after volume 0 (\(after) vs \(before))")
+    }
+
     @Test("a description GStreamer cannot build is a clear error, not a crash")
     func unbuildable() {
         #expect { try GraphPipeline(description: "audiotestsrc ! nosuchelement ! fakesink") } throws: { error in

@@ -31,6 +31,14 @@ public final class GraphPipeline: @unchecked Sendable {
         }
     }
 
+    /// Changes a property of a named element while the pipeline runs (mute: a mic `volume` to 0; per-member
+    /// volume: the peer's `level_<peer>`). Throws when there is no such element or property.
+    public func set(element: String, property: String, to value: String) throws {
+        guard pb_set_named_property(pipeline, element, property, value) != 0 else {
+            throw GraphError("no element '\(element)' with a property '\(property)' in the running graph")
+        }
+    }
+
     /// Sends end-of-stream and waits (on a dispatch thread, up to `timeout`) until it has gone through, so file
     /// writers finish their headers; then stops.
     public func finish(timeout: Duration = .seconds(10)) async throws {
