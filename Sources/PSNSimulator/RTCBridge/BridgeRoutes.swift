@@ -39,11 +39,9 @@ extension SimulatorCore {
 
         router.get("\(base)/bridges/:bridgeId") { request, context -> Response in
             await self.respond { () throws(APIError) -> Response in
-                let caller = try self.caller(request)
-                let bridgeId = context.parameters.get("bridgeId") ?? ""
-                let token = request.headers[Self.bridgeTokenHeader]
+                let call = try self.bridgeCall(request, context)
                 let peers = try self.withState { (s: inout CoreState) throws(APIError) -> JSONValue in
-                    try s.bridgePeers(caller: caller, bridgeId: bridgeId, token: token)
+                    try s.bridgePeers(caller: call.caller, bridgeId: call.bridgeId, token: call.token)
                 }
                 return HTTPIO.json(200, peers)
             }
@@ -51,12 +49,10 @@ extension SimulatorCore {
 
         router.post("\(base)/bridges/:bridgeId/peers") { request, context -> Response in
             await self.respond { () throws(APIError) -> Response in
-                let caller = try self.caller(request)
-                let bridgeId = context.parameters.get("bridgeId") ?? ""
-                let token = request.headers[Self.bridgeTokenHeader]
+                let call = try self.bridgeCall(request, context)
                 let body = try await HTTPIO.jsonBody(request)
                 let peer = try self.withState { (s: inout CoreState) throws(APIError) -> JSONValue in
-                    try s.addPeer(caller: caller, bridgeId: bridgeId, token: token, body: body)
+                    try s.addPeer(caller: call.caller, bridgeId: call.bridgeId, token: call.token, body: body)
                 }
                 return HTTPIO.json(201, peer)
             }
@@ -64,13 +60,10 @@ extension SimulatorCore {
 
         router.post("\(base)/bridges/:bridgeId/peers/:peerId/offer") { request, context -> Response in
             await self.respond { () throws(APIError) -> Response in
-                let caller = try self.caller(request)
-                let bridgeId = context.parameters.get("bridgeId") ?? ""
-                let peerId = context.parameters.get("peerId") ?? ""
-                let token = request.headers[Self.bridgeTokenHeader]
+                let call = try self.bridgeCall(request, context)
                 let body = try await HTTPIO.jsonBody(request)
                 let offer = try self.withState { (s: inout CoreState) throws(APIError) -> JSONValue in
-                    try s.renewOffer(caller: caller, bridgeId: bridgeId, peerId: peerId, token: token, body: body)
+                    try s.renewOffer(caller: call.caller, bridgeId: call.bridgeId, peerId: call.peerId, token: call.token, body: body)
                 }
                 return HTTPIO.json(200, offer)
             }
@@ -78,13 +71,10 @@ extension SimulatorCore {
 
         router.post("\(base)/bridges/:bridgeId/peers/:peerId/answer") { request, context -> Response in
             await self.respond { () throws(APIError) -> Response in
-                let caller = try self.caller(request)
-                let bridgeId = context.parameters.get("bridgeId") ?? ""
-                let peerId = context.parameters.get("peerId") ?? ""
-                let token = request.headers[Self.bridgeTokenHeader]
+                let call = try self.bridgeCall(request, context)
                 let body = try await HTTPIO.jsonBody(request)
                 let flag = try self.withState { (s: inout CoreState) throws(APIError) -> BridgeTimingFlag? in
-                    try s.answerPeer(caller: caller, bridgeId: bridgeId, peerId: peerId, token: token, body: body)
+                    try s.answerPeer(caller: call.caller, bridgeId: call.bridgeId, peerId: call.peerId, token: call.token, body: body)
                 }
                 if let flag { self.logTimingFlag(flag) }
                 return HTTPIO.empty(204)
@@ -93,13 +83,10 @@ extension SimulatorCore {
 
         router.delete("\(base)/bridges/:bridgeId/peers/:peerId") { request, context -> Response in
             await self.respond { () throws(APIError) -> Response in
-                let caller = try self.caller(request)
-                let bridgeId = context.parameters.get("bridgeId") ?? ""
-                let peerId = context.parameters.get("peerId") ?? ""
-                let token = request.headers[Self.bridgeTokenHeader]
+                let call = try self.bridgeCall(request, context)
                 _ = try? await HTTPIO.rawBody(request)
                 try self.withState { (s: inout CoreState) throws(APIError) in
-                    try s.deletePeer(caller: caller, bridgeId: bridgeId, peerId: peerId, token: token)
+                    try s.deletePeer(caller: call.caller, bridgeId: call.bridgeId, peerId: call.peerId, token: call.token)
                 }
                 return HTTPIO.empty(202)
             }
@@ -107,12 +94,10 @@ extension SimulatorCore {
 
         router.delete("\(base)/bridges/:bridgeId") { request, context -> Response in
             await self.respond { () throws(APIError) -> Response in
-                let caller = try self.caller(request)
-                let bridgeId = context.parameters.get("bridgeId") ?? ""
-                let token = request.headers[Self.bridgeTokenHeader]
+                let call = try self.bridgeCall(request, context)
                 _ = try? await HTTPIO.rawBody(request)
                 try self.withState { (s: inout CoreState) throws(APIError) in
-                    try s.deleteBridge(caller: caller, bridgeId: bridgeId, token: token)
+                    try s.deleteBridge(caller: call.caller, bridgeId: call.bridgeId, token: call.token)
                 }
                 return HTTPIO.empty(202)
             }
@@ -130,6 +115,21 @@ extension SimulatorCore {
                 return HTTPIO.empty(201)
             }
         }
+    }
+
+    /// What every rtcBridge route reads from its request: the authenticated caller, the ids in the path and the
+    /// `X-PSN-BRIDGE-TOKEN` header (a secret: never logged).
+    struct BridgeCall {
+        let caller: SimulatedAccount
+        let bridgeId: String
+        let peerId: String
+        let token: String?
+    }
+
+    func bridgeCall(_ request: Request, _ context: BasicRequestContext) throws(APIError) -> BridgeCall {
+        BridgeCall(
+            caller: try caller(request), bridgeId: context.parameters.get("bridgeId") ?? "",
+            peerId: context.parameters.get("peerId") ?? "", token: request.headers[Self.bridgeTokenHeader])
     }
 
     /// Logs an H 14 timing flag (ids and elapsed time only; never the bridge token).
