@@ -3,7 +3,7 @@ import Foundation
 
 /// A graph running as a GStreamer pipeline (parse-launched from its description).
 public final class GraphPipeline: @unchecked Sendable {
-    private let pipeline: UnsafeMutablePointer<GstElement>
+    let pipeline: UnsafeMutablePointer<GstElement>
     /// The description it was built from.
     public let description: String
 

@@ -28,6 +28,15 @@ public enum LaunchDescription {
         return parts.joined(separator: "  ")
     }
 
+    /// A peer's receive chain without the node it ends in (which lives outside the peer's bin), element names
+    /// suffixed; nil when the chain does not end in a node of the graph.
+    static func receiveChain(_ chain: GraphSpec.Chain, spec: GraphSpec, suffix: String) -> (text: String, target: String)? {
+        guard case .node(let target)? = chain.items.last?.0, spec.node(target) != nil, chain.items.count > 1 else { return nil }
+        let inner = GraphSpec.Chain(items: Array(chain.items.dropLast()), text: chain.text)
+        let text = render(inner, spec: spec, suffix: suffix)
+        return text.isEmpty ? nil : (text, target)
+    }
+
     /// One chain in launch syntax. A node reference can only end or start a chain there (`a. ! v. ! b.` does not
     /// parse), so the chain is split at every node it passes through: `a. ! v.  v. ! b.`.
     private static func render(_ chain: GraphSpec.Chain, spec: GraphSpec, suffix: String?) -> String {

@@ -1,0 +1,307 @@
+#ifndef PARTYBUS_CGSTREAMER_WEBRTC_SHIM_H
+#define PARTYBUS_CGSTREAMER_WEBRTC_SHIM_H
+#define GST_USE_UNSTABLE_API 1
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+#include <string.h>
+
+/* webrtcbin's API is signals, promises and enum properties, read through variadic calls that do not import into
+   Swift. These wrappers are the only C the voice engine needs: each does one call and reports errors as text.
+   The blocking ones wait on a GstPromise and must run on a thread of their own, never a Swift concurrency thread. */
+
+/// Connects `callback` to `signal` of `instance`; `context` is released with `destroy` when the handler goes.
+static inline gulong pb_signal_connect(gpointer instance, const char *signal, GCallback callback, gpointer context,
+                                       GClosureNotify destroy) {
+    return g_signal_connect_data(instance, signal, callback, context, destroy, (GConnectFlags)0);
+}
+
+/// The value of an enum property (ice-connection-state, connection-state, ice-gathering-state …).
+static inline int pb_enum_property(gpointer object, const char *property) {
+    gint value = 0;
+    g_object_get(object, property, &value, NULL);
+    return value;
+}
+
+/// Lets libnice gather on `address` (it skips 127.0.0.1 by default, so loopback-only hosts have no candidates).
+static inline int pb_webrtc_add_local_address(GstElement *webrtc, const char *address) {
+    GstWebRTCICE *agent = NULL;
+    g_object_get(webrtc, "ice-agent", &agent, NULL);
+    if (!agent) return 0;
+    gboolean added = FALSE;
+    g_signal_emit_by_name(agent, "add-local-ip-address", address, &added);
+    gst_object_unref(agent);
+    return added ? 1 : 0;
+}
+
+/// Sets the STUN server (`stun://host:port`) of a webrtcbin.
+static inline void pb_webrtc_set_stun(GstElement *webrtc, const char *uri) {
+    g_object_set(webrtc, "stun-server", uri, NULL);
+}
+
+/// Adds a receive-only audio transceiver with `caps` (for graphs without a send branch, so an offer has audio).
+static inline int pb_webrtc_add_recvonly_transceiver(GstElement *webrtc, const char *caps_text) {
+    GstCaps *caps = gst_caps_from_string(caps_text);
+    if (!caps) return 0;
+    GstWebRTCRTPTransceiver *transceiver = NULL;
+    g_signal_emit_by_name(webrtc, "add-transceiver", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &transceiver);
+    gst_caps_unref(caps);
+    if (!transceiver) return 0;
+    gst_object_unref(transceiver);
+    return 1;
+}
+
+/// The error text a promise was answered with, or NULL (caller frees with g_free).
+static inline char *pb_promise_error(GstPromise *promise) {
+    GstPromiseResult result = gst_promise_wait(promise);
+    if (result != GST_PROMISE_RESULT_REPLIED) return g_strdup("webrtcbin did not answer the request");
+    const GstStructure *reply = gst_promise_get_reply(promise);
+    if (reply && gst_structure_has_field(reply, "error")) {
+        GError *error = NULL;
+        gst_structure_get(reply, "error", G_TYPE_ERROR, &error, NULL);
+        char *text = g_strdup(error ? error->message : "webrtcbin reported an error");
+        if (error) g_error_free(error);
+        return text;
+    }
+    return NULL;
+}
+
+/// Sets the local (`remote` = 0) or remote description from SDP text; `offer` = 1 for an offer, 0 for an answer.
+/// Blocks until webrtcbin has applied it. Returns 1, or 0 with a message in *error (g_free).
+static inline int pb_webrtc_set_description(GstElement *webrtc, int remote, int offer, const char *text, char **error) {
+    GstSDPMessage *sdp = NULL;
+    if (gst_sdp_message_new_from_text(text, &sdp) != GST_SDP_OK || !sdp) {
+        *error = g_strdup("the SDP does not parse");
+        return 0;
+    }
+    GstWebRTCSessionDescription *description = gst_webrtc_session_description_new(
+        offer ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
+    GstPromise *promise = gst_promise_new();
+    g_signal_emit_by_name(webrtc, remote ? "set-remote-description" : "set-local-description", description, promise);
+    char *message = pb_promise_error(promise);
+    gst_promise_unref(promise);
+    gst_webrtc_session_description_free(description);
+    if (message) { *error = message; return 0; }
+    return 1;
+}
+
+/// Creates an offer (`offer` = 1) or an answer and sets it as the local description. Blocks. Returns 1, or 0 with a
+/// message in *error (g_free).
+static inline int pb_webrtc_create_local(GstElement *webrtc, int offer, char **error) {
+    GstPromise *promise = gst_promise_new();
+    g_signal_emit_by_name(webrtc, offer ? "create-offer" : "create-answer", NULL, promise);
+    char *message = pb_promise_error(promise);
+    if (message) { gst_promise_unref(promise); *error = message; return 0; }
+    const GstStructure *reply = gst_promise_get_reply(promise);
+    GstWebRTCSessionDescription *description = NULL;
+    if (reply) gst_structure_get(reply, offer ? "offer" : "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &description, NULL);
+    gst_promise_unref(promise);
+    if (!description) { *error = g_strdup(offer ? "webrtcbin made no offer" : "webrtcbin made no answer"); return 0; }
+    GstPromise *set = gst_promise_new();
+    g_signal_emit_by_name(webrtc, "set-local-description", description, set);
+    message = pb_promise_error(set);
+    gst_promise_unref(set);
+    gst_webrtc_session_description_free(description);
+    if (message) { *error = message; return 0; }
+    return 1;
+}
+
+/// The current local description as SDP text (with every candidate gathered so far), or NULL (g_free).
+static inline char *pb_webrtc_local_sdp(GstElement *webrtc) {
+    GstWebRTCSessionDescription *description = NULL;
+    g_object_get(webrtc, "local-description", &description, NULL);
+    if (!description) return NULL;
+    char *text = gst_sdp_message_as_text(description->sdp);
+    gst_webrtc_session_description_free(description);
+    return text;
+}
+
+/// Builds a bin from a launch description without ghosting anything; NULL and *error (g_free) when it fails.
+static inline GstElement *pb_parse_bin(const char *description, const char *name, char **error) {
+    GError *failure = NULL;
+    GstElement *bin = gst_parse_bin_from_description_full(description, FALSE, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &failure);
+    if (failure) {
+        *error = g_strdup(failure->message);
+        g_error_free(failure);
+        if (bin) gst_object_unref(bin);
+        return NULL;
+    }
+    gst_object_set_name(GST_OBJECT(bin), name);
+    return bin;
+}
+
+/// Gives `bin` a ghost pad `ghost` for pad `pad` of its child `element`. Returns 1 on success.
+static inline int pb_bin_ghost(GstElement *bin, const char *element, const char *pad, const char *ghost) {
+    GstElement *child = gst_bin_get_by_name(GST_BIN(bin), element);
+    if (!child) return 0;
+    GstPad *target = gst_element_get_static_pad(child, pad);
+    gst_object_unref(child);
+    if (!target) return 0;
+    GstPad *ghost_pad = gst_ghost_pad_new(ghost, target);
+    gst_object_unref(target);
+    gst_pad_set_active(ghost_pad, TRUE);
+    return gst_element_add_pad(bin, ghost_pad) ? 1 : 0;
+}
+
+/// Links a new request pad of the pipeline's element `from` (a tee) to the bin's pad `to_pad`.
+static inline int pb_link_from_request(GstElement *pipeline, const char *from, GstElement *bin, const char *to_pad) {
+    GstElement *source = gst_bin_get_by_name(GST_BIN(pipeline), from);
+    if (!source) return 0;
+    GstPad *request = gst_element_request_pad_simple(source, "src_%u");
+    gst_object_unref(source);
+    if (!request) return 0;
+    GstPad *sink = gst_element_get_static_pad(bin, to_pad);
+    int ok = sink && gst_pad_link(request, sink) == GST_PAD_LINK_OK;
+    if (sink) gst_object_unref(sink);
+    gst_object_unref(request);
+    return ok;
+}
+
+/// Links the bin's pad `from_pad` to a new request pad of the pipeline's element `to` (a mixer).
+static inline int pb_link_to_request(GstElement *bin, const char *from_pad, GstElement *pipeline, const char *to) {
+    GstElement *target = gst_bin_get_by_name(GST_BIN(pipeline), to);
+    if (!target) return 0;
+    GstPad *request = gst_element_request_pad_simple(target, "sink_%u");
+    gst_object_unref(target);
+    if (!request) return 0;
+    GstPad *source = gst_element_get_static_pad(bin, from_pad);
+    int ok = source && gst_pad_link(source, request) == GST_PAD_LINK_OK;
+    if (source) gst_object_unref(source);
+    gst_object_unref(request);
+    return ok;
+}
+
+/// Unlinks the bin's ghost pad `pad` and releases the request pad it was linked to.
+static inline void pb_unlink_release(GstElement *bin, const char *pad) {
+    GstPad *own = gst_element_get_static_pad(bin, pad);
+    if (!own) return;
+    GstPad *peer = gst_pad_get_peer(own);
+    if (peer) {
+        GstElement *owner = gst_pad_get_parent_element(peer);
+        if (GST_PAD_DIRECTION(own) == GST_PAD_SINK) gst_pad_unlink(peer, own); else gst_pad_unlink(own, peer);
+        if (owner) { gst_element_release_request_pad(owner, peer); gst_object_unref(owner); }
+        gst_object_unref(peer);
+    }
+    gst_object_unref(own);
+}
+
+/// Adds `bin` to `pipeline` (taking a reference of its own).
+static inline int pb_bin_add(GstElement *pipeline, GstElement *bin) {
+    gst_object_ref(bin);
+    if (!gst_bin_add(GST_BIN(pipeline), bin)) { gst_object_unref(bin); return 0; }
+    return 1;
+}
+
+/// Brings an element added to a playing pipeline to the pipeline's state.
+static inline int pb_sync_state(GstElement *element) { return gst_element_sync_state_with_parent(element) ? 1 : 0; }
+
+/// Unlinks `bin` (its "sink" and "src" ghost pads), stops it and removes it from `pipeline`.
+static inline void pb_bin_remove(GstElement *pipeline, GstElement *bin) {
+    pb_unlink_release(bin, "sink");
+    gst_element_set_state(bin, GST_STATE_NULL);
+    pb_unlink_release(bin, "src");
+    gst_bin_remove(GST_BIN(pipeline), bin);
+}
+
+/// The child called `name` of a bin (a new reference), or NULL.
+static inline GstElement *pb_bin_child(GstElement *bin, const char *name) {
+    return gst_bin_get_by_name(GST_BIN(bin), name);
+}
+
+/// Drops a reference to a GStreamer object.
+static inline void pb_object_unref(gpointer object) { gst_object_unref(object); }
+
+/// Calls `callback(context)` once, when the first buffer leaves pad `pad_name` of `element` (first decoded audio).
+typedef void (*pb_probe_callback)(gpointer context);
+typedef struct { pb_probe_callback callback; gpointer context; GDestroyNotify destroy; } pb_probe_data;
+static inline GstPadProbeReturn pb_probe_once(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
+    (void)pad; (void)info;
+    pb_probe_data *probe = (pb_probe_data *)data;
+    probe->callback(probe->context);
+    return GST_PAD_PROBE_REMOVE;
+}
+static inline void pb_probe_free(gpointer data) {
+    pb_probe_data *probe = (pb_probe_data *)data;
+    if (probe->destroy) probe->destroy(probe->context);
+    g_free(probe);
+}
+static inline int pb_on_first_buffer(GstElement *element, const char *pad_name, pb_probe_callback callback,
+                                     gpointer context, GDestroyNotify destroy) {
+    GstPad *pad = gst_element_get_static_pad(element, pad_name);
+    if (!pad) return 0;
+    pb_probe_data *probe = g_new0(pb_probe_data, 1);
+    probe->callback = callback; probe->context = context; probe->destroy = destroy;
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, pb_probe_once, probe, pb_probe_free);
+    gst_object_unref(pad);
+    return 1;
+}
+
+/// One message from a pipeline's bus, flattened for Swift: kind 0 = none (timeout), 1 = error, 2 = EOS,
+/// 3 = level (value = loudest channel's RMS in dB), 4 = warning. `source` and `text` are g_free'd by the caller.
+static inline int pb_bus_next(GstElement *pipeline, long timeout_ms, char **source, char **text, double *value) {
+    GstBus *bus = gst_element_get_bus(pipeline);
+    GstMessage *message = gst_bus_timed_pop_filtered(bus, (GstClockTime)timeout_ms * GST_MSECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING | GST_MESSAGE_ELEMENT);
+    gst_object_unref(bus);
+    if (!message) return 0;
+    int kind = 0;
+    *source = g_strdup(GST_MESSAGE_SRC(message) ? GST_OBJECT_NAME(GST_MESSAGE_SRC(message)) : "");
+    switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ERROR: case GST_MESSAGE_WARNING: {
+        GError *error = NULL; gchar *debug = NULL;
+        if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) gst_message_parse_error(message, &error, &debug);
+        else gst_message_parse_warning(message, &error, &debug);
+        *text = g_strdup(error ? error->message : "error");
+        if (error) g_error_free(error);
+        g_free(debug);
+        kind = GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR ? 1 : 4;
+        break;
+    }
+    case GST_MESSAGE_EOS: kind = 2; break;
+    case GST_MESSAGE_ELEMENT: {
+        const GstStructure *structure = gst_message_get_structure(message);
+        if (structure && gst_structure_has_name(structure, "level")) {
+            const GValue *list = gst_structure_get_value(structure, "rms");
+            double loudest = -200;
+            if (list && GST_VALUE_HOLDS_ARRAY(list)) {
+                for (guint i = 0; i < gst_value_array_get_size(list); i++) {
+                    double rms = g_value_get_double(gst_value_array_get_value(list, i));
+                    if (rms > loudest) loudest = rms;
+                }
+            } else if (list && G_VALUE_HOLDS(list, G_TYPE_VALUE_ARRAY)) {
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+                GValueArray *array = (GValueArray *)g_value_get_boxed(list);
+                for (guint i = 0; array && i < array->n_values; i++) {
+                    double rms = g_value_get_double(g_value_array_get_nth(array, i));
+                    if (rms > loudest) loudest = rms;
+                }
+G_GNUC_END_IGNORE_DEPRECATIONS
+            }
+            *value = loudest;
+            kind = 3;
+        }
+        break;
+    }
+    default: break;
+    }
+    gst_message_unref(message);
+    return kind;
+}
+/// Ends the stream of an aggregator (mixer) even when no input is left: a fresh request pad gets end-of-stream, so
+/// once every input has ended the mixer ends its output and file writers behind it finish.
+static inline int pb_end_aggregator(GstElement *pipeline, const char *name) {
+    GstElement *mixer = gst_bin_get_by_name(GST_BIN(pipeline), name);
+    if (!mixer) return 0;
+    GstPad *pad = gst_element_request_pad_simple(mixer, "sink_%u");
+    gst_object_unref(mixer);
+    if (!pad) return 0;
+    gst_pad_send_event(pad, gst_event_new_stream_start("partybus-end"));
+    GstSegment segment;
+    gst_segment_init(&segment, GST_FORMAT_TIME);
+    gst_pad_send_event(pad, gst_event_new_segment(&segment));
+    gboolean sent = gst_pad_send_event(pad, gst_event_new_eos());
+    gst_object_unref(pad);
+    return sent ? 1 : 0;
+}
+
+#endif

@@ -1,0 +1,124 @@
+import CGStreamer
+import Foundation
+import Synchronization
+
+/// One WebRTC peer inside a running graph: its bin (send branch, webrtcbin, receive branch), linked to the mic tee
+/// and the mixer through ghost pads. Its methods block and run on dispatch threads.
+final class PeerBin: @unchecked Sendable {
+    let peer: String
+    let description: PeerBinDescription
+    let bin: UnsafeMutablePointer<GstElement>
+    let webrtc: UnsafeMutablePointer<GstElement>
+    let bridge: CallbackBridge
+    /// The Opus clock rate of the remote offer (16000 from PSN), so the answer is written back in it.
+    private let clock = Mutex<Int>(48000)
+    var remoteClockRate: Int {
+        get { clock.withLock { $0 } }
+        set { clock.withLock { $0 = newValue } }
+    }
+    let payloadType: Int
+    var sends: Bool { description.sendEntry != nil }
+
+    init(peer: String, description: PeerBinDescription, settings: PeerSettings, bridge: CallbackBridge) throws {
+        self.peer = peer
+        self.description = description
+        self.bridge = bridge
+        payloadType = Int(description.text.firstMatch(of: /rtpopuspay pt=(\d+)/)?.1 ?? "111") ?? 111
+        var message: UnsafeMutablePointer<CChar>?
+        let built = GStreamerRegistry.withRegistry { pb_parse_bin(description.text, "peer_\(description.webrtc)", &message) }
+        guard let built else {
+            defer { g_free(message) }
+            throw VoiceError("cannot build peer \(peer): \(message.map { String(cString: $0) } ?? "unknown error")")
+        }
+        bin = built
+        guard let webrtc = pb_bin_child(bin, description.webrtc) else {
+            pb_object_unref(bin)
+            throw VoiceError("peer \(peer): the bin has no webrtcbin")
+        }
+        self.webrtc = webrtc
+        if let stun = settings.stunServer { pb_webrtc_set_stun(webrtc, stun) }
+        for address in settings.localAddresses { _ = pb_webrtc_add_local_address(webrtc, address) }
+        connectICEState(webrtc, bridge: bridge)
+        if let meter = description.meter, let element = pb_bin_child(bin, meter) {
+            connectFirstBuffer(element, bridge: bridge)
+            pb_object_unref(element)
+        }
+    }
+
+    deinit {
+        pb_object_unref(webrtc)
+        pb_object_unref(bin)
+    }
+
+    /// Ghosts the bin's ends, adds it to the pipeline, links it to the mic tee and the mixer and brings it to the
+    /// pipeline's state. On failure the bin is taken out again.
+    func attach(to pipeline: UnsafeMutablePointer<GstElement>, micTap: String?) throws {
+        let sendEntry = micTap == nil ? nil : description.sendEntry
+        if let entry = sendEntry, pb_bin_ghost(bin, entry, "sink", "sink") == 0 {
+            throw VoiceError("peer \(peer): cannot expose the send branch")
+        }
+        if let exit = description.receiveExit, pb_bin_ghost(bin, exit, "src", "src") == 0 {
+            throw VoiceError("peer \(peer): cannot expose the receive branch")
+        }
+        guard pb_bin_add(pipeline, bin) != 0 else { throw VoiceError("peer \(peer): cannot add its bin to the graph") }
+        do {
+            if sendEntry != nil, let micTap, pb_link_from_request(pipeline, micTap, bin, "sink") == 0 {
+                throw VoiceError("peer \(peer): cannot link the mic tap '\(micTap)' to the peer")
+            }
+            if let target = description.receiveTarget, pb_link_to_request(bin, "src", pipeline, target) == 0 {
+                throw VoiceError("peer \(peer): cannot link the receive branch to '\(target)'")
+            }
+            guard pb_sync_state(bin) != 0 else { throw VoiceError("peer \(peer): its bin would not start") }
+        } catch {
+            pb_bin_remove(pipeline, bin)
+            throw error
+        }
+    }
+
+    /// Applies a description and waits for webrtcbin to accept it.
+    func setDescription(remote: Bool, offer: Bool, text: String) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        guard pb_webrtc_set_description(webrtc, remote ? 1 : 0, offer ? 1 : 0, text, &error) != 0 else {
+            defer { g_free(error) }
+            throw VoiceError("peer \(peer): \(remote ? "remote" : "local") \(offer ? "offer" : "answer") refused: \(error.map { String(cString: $0) } ?? "?")")
+        }
+    }
+
+    /// Creates our offer or answer and sets it as the local description.
+    func createLocal(offer: Bool) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        guard pb_webrtc_create_local(webrtc, offer ? 1 : 0, &error) != 0 else {
+            defer { g_free(error) }
+            throw VoiceError("peer \(peer): cannot create the \(offer ? "offer" : "answer"): \(error.map { String(cString: $0) } ?? "?")")
+        }
+    }
+
+    /// A receive-only audio transceiver, so an offer from a graph without a send branch still has audio.
+    func addReceiveOnlyTransceiver(payloadType: Int) throws {
+        let caps = "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=\(payloadType)"
+        guard pb_webrtc_add_recvonly_transceiver(webrtc, caps) != 0 else { throw VoiceError("peer \(peer): cannot add a transceiver") }
+    }
+
+    /// Waits for ICE gathering to complete (or the timeout), then returns the local SDP with its candidates, Opus
+    /// written at the remote clock rate and candidates limited as the settings say.
+    func completeLocalSDP(settings: PeerSettings) throws -> String {
+        let deadline = ContinuousClock.now + settings.gatheringTimeout
+        while pb_enum_property(webrtc, "ice-gathering-state") != 2 /* complete */, ContinuousClock.now < deadline {
+            usleep(5_000)
+        }
+        guard let raw = pb_webrtc_local_sdp(webrtc) else { throw VoiceError("peer \(peer): no local description") }
+        var text = String(cString: raw)
+        g_free(raw)
+        text = SessionDescription.rewriteOpusClock(text, payloadType: payloadType, from: 48000, to: remoteClockRate)
+        if let limit = settings.hostCandidateLimit { text = SessionDescription.keepingHostCandidates(text, limit: limit) }
+        guard text.contains("a=candidate:") else {
+            throw VoiceError("peer \(peer): ICE gathered no candidate within \(settings.gatheringTimeout) (no usable address; loopback-only hosts need 127.0.0.1 added)")
+        }
+        return text
+    }
+
+    /// Unlinks and stops the bin and takes it out of the pipeline.
+    func remove(from pipeline: UnsafeMutablePointer<GstElement>) {
+        pb_bin_remove(pipeline, bin)
+    }
+}

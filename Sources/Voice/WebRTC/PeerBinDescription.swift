@@ -1,0 +1,49 @@
+/// The launch description of one WebRTC peer's bin, made from a graph's per-peer template: an optional send
+/// branch (the mic's RTP re-payloaded at the peer's Opus payload type into webrtcbin), webrtcbin with the template's
+/// properties, and an optional receive branch (the template's receive chain with element names suffixed by the
+/// peer id, then a level meter). The bin's `sink` ghost pad takes the graph's `mic` tap; its `src` ghost pad goes
+/// to the node that ends the receive chain (the mixer).
+struct PeerBinDescription: Sendable, Equatable {
+    /// The launch text.
+    var text: String
+    /// The element the `sink` ghost pad targets (nil without a send branch).
+    var sendEntry: String?
+    /// The element the `src` ghost pad comes from (nil without a receive branch).
+    var receiveExit: String?
+    /// The graph node the receive branch feeds (the mixer).
+    var receiveTarget: String?
+    /// The webrtcbin's name.
+    var webrtc: String
+    /// The per-peer volume element (`<tap>_<peer>`), for per-member volume.
+    var volume: String?
+    /// The per-peer level meter (speaking indicator).
+    var meter: String?
+
+    /// The description for peer `suffix` of `spec`; `send`/`receive` say which branches to build.
+    static func make(spec: GraphSpec, suffix: String, payloadType: Int, send: Bool, receive: Bool) -> PeerBinDescription {
+        let webrtc = "webrtc_\(suffix)"
+        let props = (spec.peer?.webrtc ?? []).map(LaunchDescription.assignment)
+        var parts: [String] = []
+        var sendEntry: String?
+        if send {
+            sendEntry = "sendq_\(suffix)"
+            parts.append(
+                "queue name=\(sendEntry!) leaky=downstream max-size-buffers=50 ! rtpopusdepay ! rtpopuspay pt=\(payloadType) "
+                    + "! application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=\(payloadType) ! "
+                    + ([("webrtcbin name=\(webrtc)")] + props).joined(separator: " "))
+        } else {
+            parts.append((["webrtcbin name=\(webrtc)"] + props).joined(separator: " "))
+        }
+        var exit: String?, target: String?, volume: String?, meter: String?
+        if receive, let chain = spec.peer?.receive, let rendered = LaunchDescription.receiveChain(chain, spec: spec, suffix: suffix) {
+            meter = "meter_\(suffix)"
+            exit = meter
+            target = rendered.target
+            volume = spec.peer?.tap.map { "\($0)_\(suffix)" }
+            parts.append("\(webrtc). ! queue ! \(rendered.text) ! level name=\(meter!) interval=100000000 post-messages=true")
+        }
+        return PeerBinDescription(
+            text: parts.joined(separator: "  "), sendEntry: sendEntry, receiveExit: exit, receiveTarget: target,
+            webrtc: webrtc, volume: volume, meter: meter)
+    }
+}

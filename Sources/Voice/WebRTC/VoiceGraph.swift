@@ -1,0 +1,193 @@
+import CGStreamer
+import Dispatch
+import Foundation
+import Synchronization
+
+/// A voice graph running with its WebRTC peers: the pipeline built from a `GraphSpec`, one bin per peer added and
+/// removed while it plays (others keep playing), SDP offer/answer on webrtcbin, and every GStreamer callback (ICE
+/// state, first audio, level meters, errors) delivered in order on `events`.
+///
+/// Blocking GStreamer calls (promise waits, state changes, ICE gathering) run on dispatch threads, never on Swift
+/// concurrency's threads.
+public final class VoiceGraph: Sendable {
+    /// The graph it runs.
+    public let spec: GraphSpec
+    /// Everything GStreamer reports, in order. One consumer.
+    public let events: AsyncStream<VoiceGraphEvent>
+    private let continuation: AsyncStream<VoiceGraphEvent>.Continuation
+    private let pipeline: GraphPipeline
+    private let peers = Mutex<[String: PeerBin]>([:])
+    private let running = Atomic<Bool>(false)
+    private let sawEndOfStream = Atomic<Bool>(false)
+    private let busDone = Mutex<Bool>(false)
+
+    /// The mic tap (where send branches attach), if the graph has one.
+    public var micTap: String? { spec.taps.first { $0.name == "mic" }?.node }
+
+    /// Builds the pipeline of `spec` (nothing plays yet).
+    public init(spec: GraphSpec) throws {
+        self.spec = spec
+        pipeline = try GraphPipeline(description: LaunchDescription.make(spec))
+        (events, continuation) = AsyncStream.makeStream(of: VoiceGraphEvent.self, bufferingPolicy: .bufferingNewest(4096))
+    }
+
+    deinit {
+        running.store(false, ordering: .sequentiallyConsistent)
+        continuation.finish()
+    }
+
+    /// Starts playing and starts reading the pipeline's bus.
+    public func start() throws {
+        try pipeline.play()
+        running.store(true, ordering: .sequentiallyConsistent)
+        let pipeline = self.pipeline
+        let continuation = self.continuation
+        let flag = RunFlag(graph: self)
+        Thread.detachNewThread {
+            Self.readBus(pipeline: pipeline, continuation: continuation, flag: flag)
+        }
+    }
+
+    private struct RunFlag: @unchecked Sendable {
+        weak var graph: VoiceGraph?
+    }
+
+    private static func readBus(pipeline: GraphPipeline, continuation: AsyncStream<VoiceGraphEvent>.Continuation, flag: RunFlag) {
+        while let graph = flag.graph, graph.running.load(ordering: .relaxed) {
+            var source: UnsafeMutablePointer<CChar>?
+            var text: UnsafeMutablePointer<CChar>?
+            var value = 0.0
+            let kind = pb_bus_next(pipeline.pipeline, 100, &source, &text, &value)
+            let element = source.map { String(cString: $0) } ?? ""
+            let message = text.map { String(cString: $0) } ?? ""
+            g_free(source)
+            g_free(text)
+            switch kind {
+            case 1: continuation.yield(.error(element: element, message: message))
+            case 2:
+                graph.sawEndOfStream.store(true, ordering: .sequentiallyConsistent)
+                continuation.yield(.endOfStream)
+            case 3: continuation.yield(.level(element: element, rms: value))
+            case 4: continuation.yield(.warning(element: element, message: message))
+            default: break
+            }
+        }
+        flag.graph?.busDone.withLock { $0 = true }
+    }
+
+    /// The peers now in the graph.
+    public var peerIds: [String] { peers.withLock { Array($0.keys).sorted() } }
+
+    /// Adds peer `peer` as the answerer of `offer`: builds its bin with the offer's Opus payload type, applies the
+    /// offer, creates the answer and waits for ICE gathering. Returns the complete answer SDP (Opus written at the
+    /// offer's clock rate). A garbage offer throws before anything is built.
+    public func answer(peer: String, offer text: String, settings: PeerSettings = .init()) async throws -> String {
+        let offer = try SessionDescription(text)
+        let bin = try addPeer(peer, payloadType: offer.opusPayloadType, settings: settings)
+        bin.remoteClockRate = offer.opusClockRate
+        do {
+            return try await Self.blocking {
+                try bin.setDescription(remote: true, offer: true, text: offer.forWebRTCBin)
+                try bin.createLocal(offer: false)
+                return try bin.completeLocalSDP(settings: settings)
+            }
+        } catch {
+            await removePeer(peer)
+            throw error
+        }
+    }
+
+    /// Adds peer `peer` as the offerer: builds its bin (Opus at payload type `payloadType`), creates the offer and
+    /// waits for ICE gathering. Returns the complete offer SDP.
+    public func offer(peer: String, payloadType: Int = 111, settings: PeerSettings = .init()) async throws -> String {
+        let bin = try addPeer(peer, payloadType: payloadType, settings: settings)
+        do {
+            return try await Self.blocking {
+                if !bin.sends { try bin.addReceiveOnlyTransceiver(payloadType: payloadType) }
+                try bin.createLocal(offer: true)
+                return try bin.completeLocalSDP(settings: settings)
+            }
+        } catch {
+            await removePeer(peer)
+            throw error
+        }
+    }
+
+    /// Applies the answer to an offer we made to `peer`.
+    public func acceptAnswer(peer: String, answer text: String) async throws {
+        let answer = try SessionDescription(text)
+        guard let bin = peers.withLock({ $0[peer] }) else { throw VoiceError("no peer '\(peer)' is waiting for an answer") }
+        try await Self.blocking { try bin.setDescription(remote: true, offer: false, text: answer.forWebRTCBin) }
+    }
+
+    /// Removes a peer's bin; the rest of the graph keeps playing. Nothing happens for an unknown peer.
+    public func removePeer(_ peer: String) async {
+        guard let bin = peers.withLock({ $0.removeValue(forKey: peer) }) else { return }
+        let pipeline = self.pipeline
+        await Self.blockingQuietly { bin.remove(from: pipeline.pipeline) }
+    }
+
+    /// Sets a property of a named element while playing (mute, per-peer volume).
+    public func set(element: String, property: String, to value: String) throws {
+        try pipeline.set(element: element, property: property, to: value)
+    }
+
+    /// The per-peer volume element of `peer` (nil without a receive branch).
+    public func volumeElement(of peer: String) -> String? { peers.withLock { $0[peer]?.description.volume } }
+
+    /// Removes every peer, then sends end-of-stream and waits for it (so file writers finish), then stops.
+    public func finish(timeout: Duration = .seconds(10)) async {
+        for peer in peerIds { await removePeer(peer) }
+        guard running.load(ordering: .sequentiallyConsistent) else { return }
+        pb_send_eos(pipeline.pipeline)
+        // A mixer whose inputs were all peers has none left to carry the end-of-stream; give it one that does.
+        for node in spec.nodes where ["audiomixer", "liveadder", "adder"].contains(node.element) {
+            _ = pb_end_aggregator(pipeline.pipeline, node.name)
+        }
+        let deadline = ContinuousClock.now + timeout
+        while !sawEndOfStream.load(ordering: .sequentiallyConsistent), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        await stop()
+    }
+
+    /// Stops at once (no end-of-stream).
+    public func stop() async {
+        for peer in peerIds { await removePeer(peer) }
+        running.store(false, ordering: .sequentiallyConsistent)
+        let pipeline = self.pipeline
+        await Self.blockingQuietly { _ = gst_element_set_state(pipeline.pipeline, GST_STATE_NULL) }
+        continuation.finish()
+    }
+
+    private func addPeer(_ peer: String, payloadType: Int, settings: PeerSettings) throws -> PeerBin {
+        guard peers.withLock({ $0[peer] }) == nil else { throw VoiceError("peer '\(peer)' is already in the graph") }
+        let suffix = Self.elementSuffix(peer)
+        let send = settings.send && micTap != nil
+        let description = PeerBinDescription.make(
+            spec: spec, suffix: suffix, payloadType: payloadType, send: send, receive: settings.receive)
+        let bridge = CallbackBridge(continuation: continuation, peer: peer)
+        let bin = try PeerBin(peer: peer, description: description, settings: settings, bridge: bridge)
+        try bin.attach(to: pipeline.pipeline, micTap: send ? micTap : nil)
+        peers.withLock { $0[peer] = bin }
+        return bin
+    }
+
+    /// A peer id as GStreamer element names allow it.
+    static func elementSuffix(_ peer: String) -> String {
+        String(peer.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+    }
+
+    /// Runs blocking GStreamer work on a dispatch thread.
+    static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    static func blockingQuietly(_ work: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { work(); continuation.resume() }
+        }
+    }
+}
