@@ -70,6 +70,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Party voice: member-to-member WebRTC over miranda:12, the rtcBridge uplink, controls, voice.* events.
+        .target(
+            name: "PartyVoice",
+            dependencies: ["PSN", "Voice", "PartyBusCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
         // The offline PSN simulator (psn-protocol.md section H): auth, sessionManager, push, fault switches.
         .target(
             name: "PSNSimulator",
@@ -103,12 +110,13 @@ let package = Package(
         .executableTarget(
             name: "partybus",
             dependencies: [
-                "PartyBusCore", "ExecHooks", "CSQLite", "PSN", "PSNSimulator", "Voice",
+                "PartyBusCore", "ExecHooks", "CSQLite", "PSN", "PSNSimulator", "Voice", "PartyVoice",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 "CPartyBusShims",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
         ),
@@ -139,9 +147,20 @@ let package = Package(
             dependencies: ["Voice", "PartyBusTestSupport"],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "PSNTestSupport",
+            dependencies: ["PSN", "PSNSimulator", "PartyBusTestSupport", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/PSNTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "PSNTests",
-            dependencies: ["PSN", "PSNSimulator", "PartyBusTestSupport"],
+            dependencies: ["PSN", "PSNSimulator", "PartyBusTestSupport", "PSNTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PartyVoiceTests",
+            dependencies: ["PartyVoice", "Voice", "PSN", "PSNSimulator", "PartyBusTestSupport", "PSNTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -17,6 +17,8 @@ public final class PSNClient: Sendable {
     public let api: PSNAPIClient
     /// sessionManager parties.
     public let parties: PartiesClient
+    /// rtcBridge (the voice uplink).
+    public let bridges: RTCBridgeClient
     private let log: EventLog
     private let source: EventSource
     private let logger: Logger
@@ -36,6 +38,7 @@ public final class PSNClient: Sendable {
             oauth: oauth, store: TokenStore(dataDirectory: dataDirectory), publish: publish, source: source, logger: logger)
         api = PSNAPIClient(settings: settings, http: http, tokens: tokens, logger: logger)
         parties = PartiesClient(api: api, publish: publish, source: source)
+        bridges = RTCBridgeClient(api: api)
     }
 
     /// The push channel; after each reconnect it re-reads the parties the projection shows us in.

@@ -198,6 +198,11 @@ public final class PSNSimulator: Service, Sendable {
         core.withState { $0.authenticatedSocketCount(accountId) }
     }
 
+    /// How many undeleted rtcBridge bridges an account owns (tests check that clients delete theirs, C.9 rule 5).
+    public func bridgeCount(accountId: String) -> Int {
+        core.withState { state in state.rtc.bridges.values.filter { $0.ownerAccountId == accountId }.count }
+    }
+
     /// Makes a simulated account perform a party action (see `ScriptStep`); returns the action's JSON result.
     @discardableResult
     public func perform(actor: String, action: String, args: JSONObject = JSONObject()) throws -> JSONValue {

@@ -16,7 +16,7 @@ struct PartyBusCommand: AsyncParsableCommand {
         version: Engine.version,
         subcommands: [
             UpCommand.self, DemoCommand.self, SimCommand.self, LoginCommand.self, LogoutCommand.self, WhoamiCommand.self,
-            PartiesCommand.self, PipelinesCommand.self, EventsCommand.self, ReplayCommand.self, PluginsCommand.self,
+            PartiesCommand.self, VoiceCommand.self, PipelinesCommand.self, EventsCommand.self, ReplayCommand.self, PluginsCommand.self,
             ConfigCommand.self, BenchCommand.self, DebugCommand.self,
         ])
 

@@ -27,21 +27,9 @@ struct PipelinesCommand: AsyncParsableCommand {
         return out
     }
 
-    /// Parses and validates one file; returns its spec or prints its diagnostics.
+    /// Parses and validates one file.
     static func check(_ file: String, variables: [String: String]) -> (GraphSpec?, [ConfigDiagnostic]) {
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-            return (nil, [ConfigDiagnostic(file: file, line: nil, column: nil, message: "cannot read")])
-        }
-        do {
-            let (spec, shape) = try GraphParser(variables: variables).parse(text: text, file: file)
-            let all = (shape + GraphValidator(file: file).validate(spec))
-                .sorted { ($0.line ?? 0, $0.column ?? 0) < ($1.line ?? 0, $1.column ?? 0) }
-            return (spec, all)
-        } catch let errors as ConfigErrors {
-            return (nil, errors.diagnostics)
-        } catch {
-            return (nil, [ConfigDiagnostic(file: file, line: nil, column: nil, message: "\(error)")])
-        }
+        GraphFile.check(file, variables: variables)
     }
 
     struct List: AsyncParsableCommand {

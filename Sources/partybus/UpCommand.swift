@@ -3,6 +3,7 @@ import Foundation
 import PSN
 import PSNSimulator
 import PartyBusCore
+import PartyVoice
 import ServiceLifecycle
 import UnixSignals
 
@@ -29,6 +30,8 @@ struct UpCommand: AsyncParsableCommand {
         let simulated = sim || settings.clientSecret == nil || settings.clientSecret?.isEmpty == true
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var simulator: PSNSimulator?
+        let controlSocket = config.dataDirectory.appendingPathComponent("control.sock").path
+        let voiceOptions = VoiceSupport.options(config, simulated: simulated)
         if simulated {
             config.engine.dataDir = config.dataDirectory.appendingPathComponent("sim").path
             let made = PSNSimulator(configuration: try BuiltinSimulator.configuration(config), logger: Logging.engine)
@@ -37,7 +40,9 @@ struct UpCommand: AsyncParsableCommand {
         }
         let daemon = try Daemon(
             config: config, settings: settings, simulator: simulator, scene: simulated && !noScene,
-            printer: quiet ? nil : EventPrinter(json: json))
+            printer: quiet ? nil : EventPrinter(json: json),
+            voice: VoiceSupport.bool(config, "enabled", default: true) ? voiceOptions : nil,
+            voiceAutoStart: VoiceSupport.bool(config, "autoStart", default: true), controlSocket: controlSocket)
         services.append(.init(service: daemon))
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: Logging.engine))
@@ -55,8 +60,17 @@ struct Daemon: Service, CustomStringConvertible {
     let scene: Bool
     let printer: EventPrinter?
     let engine: Engine
+    let voice: PartyVoiceOptions?
+    let voiceAutoStart: Bool
+    let controlSocket: String
 
-    init(config: PartyBusConfig, settings: PSNSettings, simulator: PSNSimulator?, scene: Bool, printer: EventPrinter?) throws {
+    init(
+        config: PartyBusConfig, settings: PSNSettings, simulator: PSNSimulator?, scene: Bool, printer: EventPrinter?,
+        voice: PartyVoiceOptions?, voiceAutoStart: Bool, controlSocket: String
+    ) throws {
+        self.voice = voice
+        self.voiceAutoStart = voiceAutoStart
+        self.controlSocket = controlSocket
         self.config = config
         self.settings = settings
         self.simulator = simulator
@@ -98,6 +112,9 @@ struct Daemon: Service, CustomStringConvertible {
         let printer = self.printer
         let simulator = self.simulator
         let scene = self.scene
+        let voice = self.voice
+        let voiceAutoStart = self.voiceAutoStart
+        let controlSocket = self.controlSocket
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await engine.run() }
             group.addTask { try await projection.run() }
@@ -117,6 +134,16 @@ struct Daemon: Service, CustomStringConvertible {
             }
             let push = client.makePushClient(parties: projection)
             group.addTask { await push.run() }
+            if let options = voice {
+                let partyVoice = PartyVoice(
+                    client: client, log: log, parties: projection, options: options, autoStart: voiceAutoStart,
+                    source: simulator == nil ? .live : .sim, logger: Logging.engine)
+                group.addTask { try await partyVoice.run() }
+                let control = ControlServer(
+                    socketPath: controlSocket, voice: partyVoice,
+                    currentParty: { projection.current.parties.keys.sorted().first }, logger: Logging.engine)
+                group.addTask { try await control.run() }
+            }
             if scene, let simulator {
                 group.addTask { try await SimulatorScene.play(simulator: simulator, client: client, log: log) }
             }

@@ -1,4 +1,5 @@
 @testable import PSN
+import PSNTestSupport
 import PartyBusTestSupport
 import Synchronization
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import PSN
 import PartyBusCore
+import PSNTestSupport
 import PartyBusTestSupport
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import PSN
 import PSNSimulator
 import PartyBusCore
+import PSNTestSupport
 import PartyBusTestSupport
 import Testing
 

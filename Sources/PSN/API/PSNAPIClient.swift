@@ -14,7 +14,7 @@ public final class PSNAPIClient: Sendable {
         func refreshAfterRejection(of rejected: Secret) async throws -> Secret
     }
 
-    let settings: PSNSettings
+    public let settings: PSNSettings
     private let http: any HTTPSending
     private let tokens: any TokenProvider
     private let throttle: Throttle

@@ -31,6 +31,8 @@ public struct PSNSettings: Sendable, Codable, Equatable {
     public var throttleMs: Int64
     /// First retry delay after a 5xx or network error, in ms (then doubled; at most 3 tries).
     public var retryBaseMs: Int64
+    /// `X-PSN-RTC-TITLE-ID` of rtcBridge calls (C); nil means `METROPOL_AND`, the Android app's.
+    public var rtcTitleId: String?
 
     /// User agents of the two HTTP stacks and the OAuth calls (F.1).
     public struct UserAgents: Sendable, Codable, Equatable {
@@ -129,6 +131,7 @@ public struct PSNSettings: Sendable, Codable, Equatable {
             ("caFile", .string(default: "")),
             ("throttleMs", .int(default: d.throttleMs, range: 0...600_000)),
             ("retryBaseMs", .int(default: d.retryBaseMs, range: 0...600_000)),
+            ("rtcTitleId", .string(default: "METROPOL_AND")),
         ])
     }
 

@@ -117,4 +117,13 @@ public struct PartyCustomMessage: EventPayload, Equatable {
     public var fromAccountId: String?
     /// The sender's platform.
     public var fromPlatform: String?
+
+    /// Makes the event (the push translator does; tests and replays may too).
+    public init(sessionId: String, channel: String, payload: String, fromAccountId: String?, fromPlatform: String?) {
+        self.sessionId = sessionId
+        self.channel = channel
+        self.payload = payload
+        self.fromAccountId = fromAccountId
+        self.fromPlatform = fromPlatform
+    }
 }

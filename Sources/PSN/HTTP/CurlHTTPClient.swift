@@ -16,8 +16,13 @@ public final class CurlHTTPClient: HTTPSending, @unchecked Sendable {
         public var connectTimeout: Duration = .seconds(10)
         /// Keep at most this many idle connections.
         public var maxConnections = 16
+        /// Connect to this Unix domain socket instead of the URL's host (the daemon's control socket).
+        public var unixSocketPath: String?
         /// Defaults.
-        public init(caFile: String? = nil) { self.caFile = caFile }
+        public init(caFile: String? = nil, unixSocketPath: String? = nil) {
+            self.caFile = caFile
+            self.unixSocketPath = unixSocketPath
+        }
     }
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
@@ -191,6 +196,7 @@ final class CurlTransfer: @unchecked Sendable {
         codes.append(pb_curl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1))
         codes.append(pb_curl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2))
         if let caFile = options.caFile { codes.append(pb_curl_setopt_string(easy, CURLOPT_CAINFO, caFile)) }
+        if let socket = options.unixSocketPath { codes.append(pb_curl_setopt_string(easy, CURLOPT_UNIX_SOCKET_PATH, socket)) }
         codes.append(pb_curl_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, "gzip"))
         codes.append(pb_curl_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer))
         let context = Unmanaged.passUnretained(self).toOpaque()

@@ -141,6 +141,29 @@ public struct PartiesClient: Sendable {
         return try api.decode(PartyInfo.self, from: response, endpoint: "partyInfo")
     }
 
+    /// B.10: sends a party-scoped custom message (`miranda:12` signalling) to the listed members; 204 expected.
+    public func sendCustomMessage(
+        _ sessionId: String, channel: String = "miranda:12", payload: String, to recipients: [(accountId: String, platform: String)]
+    ) async throws {
+        let body: [String: Any] = [
+            "channel": channel, "payload": payload,
+            "to": recipients.map { ["accountId": $0.accountId, "platform": $0.platform] },
+            "withoutSequenceNumber": true,
+        ]
+        _ = try await api.call(
+            .POST, "\(Self.base)/partySessions/\(try Self.checked(sessionId))/customMessage", stack: .core,
+            json: try Self.json(body), endpoint: "customMessage")
+    }
+
+    /// B.9: links an rtcBridge bridge to the party (`X-PSN-SESSION-MANAGER-IGNORE-CONFLICT: true`).
+    public func linkBridge(_ sessionId: String, bridgeId: String, bridgeToken: Secret) async throws {
+        let body: [String: Any] = ["bridges": [["bridgeId": bridgeId, "bridgeToken": bridgeToken.reveal()]]]
+        _ = try await api.call(
+            .POST, "\(Self.base)/partySessions/\(try Self.checked(sessionId))/bridges", stack: .core,
+            json: try Self.json(body), extraHeaders: [("X-PSN-SESSION-MANAGER-IGNORE-CONFLICT", "true")],
+            endpoint: "linkBridge")
+    }
+
     /// The member object of create/join (B.3, B.5): "me" aliases and a fresh push context.
     static func selfMember() -> [String: Any] {
         [

@@ -61,9 +61,37 @@ public struct SessionDescription: Sendable, Equatable {
         candidateCount = candidates
     }
 
-    /// The text with Opus written at 48000 Hz (what webrtcbin accepts).
+    /// The text as webrtcbin accepts it: Opus at 48000 Hz, and bundled sections given the first section's ICE and
+    /// DTLS lines when they lack them (the rtcBridge offer of C.8 writes them only once).
     public var forWebRTCBin: String {
-        Self.rewriteOpusClock(text, payloadType: opusPayloadType, from: opusClockRate, to: 48000)
+        Self.fillingBundledTransport(Self.rewriteOpusClock(text, payloadType: opusPayloadType, from: opusClockRate, to: 48000))
+    }
+
+    /// Copies `a=ice-ufrag`, `a=ice-pwd`, `a=fingerprint` and `a=setup` from the first media section (or the session
+    /// level) into later media sections that have none of their own.
+    public static func fillingBundledTransport(_ text: String) -> String {
+        let lines = text.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
+        let keys = ["a=ice-ufrag:", "a=ice-pwd:", "a=fingerprint:", "a=setup:"]
+        var sections: [[String]] = [[]]
+        for line in lines {
+            if line.hasPrefix("m=") { sections.append([]) }
+            sections[sections.count - 1].append(line)
+        }
+        guard sections.count > 2 else { return text }
+        var shared: [String: String] = [:]
+        for key in keys {
+            shared[key] = sections[0].first { $0.hasPrefix(key) } ?? sections[1].first { $0.hasPrefix(key) }
+        }
+        for index in 2..<sections.count {
+            var additions: [String] = []
+            for key in keys where !sections[index].contains(where: { $0.hasPrefix(key) }) && !sections[0].contains(where: { $0.hasPrefix(key) }) {
+                if let line = shared[key] { additions.append(line) }
+            }
+            var section = sections[index]
+            if section.last == "" { section.insert(contentsOf: additions, at: section.count - 1) } else { section += additions }
+            sections[index] = section
+        }
+        return sections.flatMap { $0 }.joined(separator: "\r\n")
     }
 
     /// `text` (an SDP we made) with Opus at `payloadType` rewritten from `from` Hz to `to` Hz.

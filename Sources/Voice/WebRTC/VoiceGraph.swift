@@ -174,7 +174,7 @@ public final class VoiceGraph: Sendable {
     }
 
     /// A peer id as GStreamer element names allow it.
-    static func elementSuffix(_ peer: String) -> String {
+    public static func elementSuffix(_ peer: String) -> String {
         String(peer.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
     }
 

@@ -1,30 +1,30 @@
 import Foundation
 import Logging
-import PSN
-import PSNSimulator
-import PartyBusCore
-import PartyBusTestSupport
+public import PSN
+public import PSNSimulator
+public import PartyBusCore
+public import PartyBusTestSupport
 
 /// Accounts the simulator knows; ids larger than 2^53 on purpose.
-enum TestAccounts {
-    static let me = SimulatedAccount(
+public enum TestAccounts {
+    public static let me = SimulatedAccount(
         accountId: "1234567890123456789", onlineId: "partybus-me", npsso: String(repeating: "m", count: 64))
-    static let alice = SimulatedAccount(
+    public static let alice = SimulatedAccount(
         accountId: "2234567890123456781", onlineId: "sim-alice", npsso: String(repeating: "a", count: 64), platform: "PS5")
-    static let bob = SimulatedAccount(
+    public static let bob = SimulatedAccount(
         accountId: "3234567890123456782", onlineId: "sim-bob", npsso: String(repeating: "b", count: 64))
 }
 
 /// One PartyBus-side client (log, projection, PSN client) pointed at a running simulator.
-final class ClientHarness: Sendable {
-    let dir: TemporaryDirectory
-    let log: EventLog
-    let projection: LiveProjection<PartyProjection>
-    let client: PSNClient
-    let memory: MemoryLog
+public final class ClientHarness: Sendable {
+    public let dir: TemporaryDirectory
+    public let log: EventLog
+    public let projection: LiveProjection<PartyProjection>
+    public let client: PSNClient
+    public let memory: MemoryLog
     private let folding: Task<Void, Never>
 
-    init(simulator: PSNSimulator, tweak: (inout PSNSettings) -> Void = { _ in }) throws {
+    public init(simulator: PSNSimulator, tweak: (inout PSNSettings) -> Void = { _ in }) throws {
         dir = try TemporaryDirectory()
         log = try EventLog(path: dir.path("events.sqlite"))
         projection = LiveProjection<PartyProjection>(log: log)
@@ -38,7 +38,7 @@ final class ClientHarness: Sendable {
 
     deinit { folding.cancel() }
 
-    static func settings(base: String) -> PSNSettings {
+    public static func settings(base: String) -> PSNSettings {
         var settings = PSNSettings.defaults
         settings.clientSecret = Secret("sim-client-secret")
         settings.urls = .allOn(base)
@@ -49,7 +49,7 @@ final class ClientHarness: Sendable {
     }
 
     /// Runs the push client until the returned task is cancelled.
-    func startPush() -> (PushClient, Task<Void, Never>) {
+    public func startPush() -> (PushClient, Task<Void, Never>) {
         var backoff = PushClient.Backoff()
         backoff.initial = .milliseconds(50)
         backoff.cap = .milliseconds(400)
@@ -57,21 +57,21 @@ final class ClientHarness: Sendable {
         return (push, Task { await push.run() })
     }
 
-    func events(_ type: String) throws -> [Event] { try log.read(filter: EventFilter(types: [type])) }
+    public func events(_ type: String) throws -> [Event] { try log.read(filter: EventFilter(types: [type])) }
 
     /// Waits until `count` push connections were made and the simulator has authenticated the socket: the 1003
     /// auth frame gets no reply (E.3), so `push.connected` alone means "sent", not "accepted".
-    func waitForPush(_ simulator: PSNSimulator, account: SimulatedAccount, connections count: Int = 1) async throws -> Bool {
+    public func waitForPush(_ simulator: PSNSimulator, account: SimulatedAccount, connections count: Int = 1) async throws -> Bool {
         try await eventually {
             try events("push.connected").count >= count
                 && simulator.authenticatedPushSockets(accountId: account.accountId) >= 1
         }
     }
 
-    func members(_ sessionId: String) -> Set<String> { Set(projection.current.members(of: sessionId).map(\.accountId)) }
+    public func members(_ sessionId: String) -> Set<String> { Set(projection.current.members(of: sessionId).map(\.accountId)) }
 }
 
-func simulatorConfiguration(_ tweak: (inout SimulatorConfiguration) -> Void = { _ in }) -> SimulatorConfiguration {
+public func simulatorConfiguration(_ tweak: (inout SimulatorConfiguration) -> Void = { _ in }) -> SimulatorConfiguration {
     var configuration = SimulatorConfiguration(accounts: [TestAccounts.me, TestAccounts.alice, TestAccounts.bob])
     configuration.clientSecret = "sim-client-secret"
     tweak(&configuration)

@@ -1,0 +1,55 @@
+import PSN
+import Voice
+
+/// The state of voice while it runs for one party (only touched on the `PartyVoice` actor).
+final class RunningVoice {
+    /// How a peer came to be.
+    enum Role: String {
+        /// We offered; `answered` says whether their answer came.
+        case offerer
+        /// They offered, we answered.
+        case answerer
+    }
+
+    /// One member's (or the bridge's) peer.
+    struct Peer {
+        var role: Role
+        var answered: Bool
+        var addedAt: ContinuousClock.Instant
+        var ice = "new"
+    }
+
+    /// The uplink (C): ids are never reused after a delete or an error.
+    struct Bridge {
+        var bridge: RTCBridgeClient.Bridge
+        var linked = false
+        var peerId: String?
+        var connected = false
+    }
+
+    let sessionId: String
+    let me: String
+    let graph: VoiceGraph
+    let startedAt = ContinuousClock.now
+    var peers: [String: Peer] = [:]
+    var fallbacks: [String: Task<Void, Never>] = [:]
+    var detectors: [String: SpeakingDetector] = [:]
+    var volumes: [String: Double] = [:]
+    var muted = false
+    var bridge: Bridge?
+    var bridgeTask: Task<Void, Never>?
+    var eventsTask: Task<Void, Never>?
+
+    init(sessionId: String, me: String, graph: VoiceGraph) {
+        self.sessionId = sessionId
+        self.me = me
+        self.graph = graph
+    }
+
+    /// The peer a `meter_<suffix>` level element belongs to.
+    func peerForMeter(_ element: String) -> String? {
+        guard element.hasPrefix("meter_") else { return nil }
+        let suffix = element.dropFirst("meter_".count)
+        return peers.keys.first { VoiceGraph.elementSuffix($0) == suffix }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import PSN
+import PartyBusCore
+import Voice
+
+/// Member-to-member signalling over `miranda:12` (psn-protocol.md D, G step 14).
+extension PartyVoice {
+    /// A customMessage on the miranda channel arrived for us.
+    func signal(_ message: PartyCustomMessage) async {
+        let sessionId = message.sessionId
+        let decoded: MirandaMessage
+        do {
+            decoded = try MirandaMessage(payload: message.payload)
+        } catch {
+            await record(VoiceSignalRejected(sessionId: sessionId, from: message.fromAccountId, reason: "\(error)"), sessionId)
+            return
+        }
+        let from = decoded.from.accountId
+        if let sender = message.fromAccountId, sender != from {
+            await record(VoiceSignalRejected(
+                sessionId: sessionId, from: sender, reason: "miranda sender \(from) differs from the push sender \(sender)"), sessionId)
+            return
+        }
+        guard let member = parties.current.parties[sessionId]?.members[from] else {
+            await record(VoiceSignalRejected(
+                sessionId: sessionId, from: from, reason: "\(decoded.kind.rawValue) from \(from), who is not a member of the party"), sessionId)
+            return
+        }
+        guard let state = running, state.sessionId == sessionId else {
+            if decoded.kind == .offer { pendingOffers[sessionId, default: [:]][from] = decoded }
+            return
+        }
+        guard decoded.to.accountId == state.me || decoded.to.accountId.isEmpty else { return }
+        switch decoded.kind {
+        case .offer:
+            if let existing = state.peers[from], existing.role == .offerer, !existing.answered, wins(state.me, over: member, in: sessionId) {
+                await record(VoiceSignalRejected(
+                    sessionId: sessionId, from: from, reason: "glare: both offered; ours stands (earlier member offers)"), sessionId)
+                return
+            }
+            await answer(decoded, from: member, state: state)
+        case .answer:
+            guard var peer = state.peers[from], peer.role == .offerer, !peer.answered else {
+                await record(VoiceSignalRejected(sessionId: sessionId, from: from, reason: "an answer we did not ask for"), sessionId)
+                return
+            }
+            do {
+                try await state.graph.acceptAnswer(peer: from, answer: decoded.sdp)
+                peer.answered = true
+                state.peers[from] = peer
+            } catch {
+                await record(VoiceSignalRejected(sessionId: sessionId, from: from, reason: "answer refused: \(error)"), sessionId)
+                await removePeer(from, sessionId: sessionId, reason: "bad answer")
+            }
+        }
+    }
+
+    /// Whether we (`me`) win glare against `member`: the earlier member (lower joinOrder, then lower account id).
+    func wins(_ me: String, over member: PartyMember, in sessionId: String) -> Bool {
+        let mine = parties.current.parties[sessionId]?.members[me]?.joinOrder ?? Int.max
+        let theirs = member.joinOrder ?? Int.max
+        if mine != theirs { return mine < theirs }
+        return (UInt64(me) ?? 0) < (UInt64(member.accountId) ?? 0)
+    }
+
+    /// Answers an offer: a fresh peer (an existing one is replaced — renegotiation), the answer sent back.
+    func answer(_ offer: MirandaMessage, from member: PartyMember, state: RunningVoice) async {
+        let peer = member.accountId
+        state.fallbacks.removeValue(forKey: peer)?.cancel()
+        if state.peers[peer] != nil { await removePeer(peer, sessionId: state.sessionId, reason: "renegotiation") }
+        state.peers[peer] = .init(role: .answerer, answered: true, addedAt: .now)
+        await record(VoicePeerAdded(sessionId: state.sessionId, peer: peer, role: "answerer"), state.sessionId)
+        do {
+            let sdp = try await state.graph.answer(peer: peer, offer: offer.sdp, settings: options.peer)
+            try await send(.answer, sdp: sdp, to: member, state: state)
+        } catch {
+            state.peers[peer] = nil
+            await state.graph.removePeer(peer)
+            await record(VoiceSignalRejected(sessionId: state.sessionId, from: peer, reason: "offer not answered: \(error)"), state.sessionId)
+        }
+    }
+
+    /// Offers to a member.
+    func offer(to member: PartyMember, state: RunningVoice) async {
+        let peer = member.accountId
+        guard running === state, state.peers[peer] == nil else { return }
+        state.peers[peer] = .init(role: .offerer, answered: false, addedAt: .now)
+        await record(VoicePeerAdded(sessionId: state.sessionId, peer: peer, role: "offerer"), state.sessionId)
+        do {
+            let sdp = try await state.graph.offer(peer: peer, payloadType: 111, settings: options.peer)
+            try await send(.offer, sdp: sdp, to: member, state: state)
+        } catch {
+            state.peers[peer] = nil
+            await state.graph.removePeer(peer)
+            await record(VoiceFailure(sessionId: state.sessionId, message: "offer to \(peer) failed: \(error)"), state.sessionId)
+        }
+    }
+
+    /// A member who joined before us should offer; if no offer comes in time, we offer.
+    func scheduleFallbackOffer(to member: PartyMember, state: RunningVoice) {
+        let delay = options.offerFallbackDelay
+        let sessionId = state.sessionId
+        state.fallbacks[member.accountId] = Task { [weak self] in
+            try? await Task.sleep(for: delay)
+            guard !Task.isCancelled else { return }
+            await self?.fallbackOffer(to: member, sessionId: sessionId)
+        }
+    }
+
+    func fallbackOffer(to member: PartyMember, sessionId: String) async {
+        guard let state = running, state.sessionId == sessionId, state.peers[member.accountId] == nil,
+            parties.current.parties[sessionId]?.members[member.accountId] != nil
+        else { return }
+        state.fallbacks[member.accountId] = nil
+        await offer(to: member, state: state)
+    }
+
+    /// Existing members offer to newcomers.
+    func memberJoined(_ sessionId: String, _ member: PartyMember) async {
+        guard let state = running, state.sessionId == sessionId, member.accountId != state.me else { return }
+        await offer(to: member, state: state)
+    }
+
+    /// Tears down one member's peer; the others keep playing.
+    func removePeer(_ peer: String, sessionId: String, reason: String) async {
+        guard let state = running, state.sessionId == sessionId else { return }
+        state.fallbacks.removeValue(forKey: peer)?.cancel()
+        guard state.peers.removeValue(forKey: peer) != nil else { return }
+        state.detectors[peer] = nil
+        await state.graph.removePeer(peer)
+        await record(VoicePeerRemoved(sessionId: sessionId, peer: peer, reason: reason), sessionId)
+    }
+
+    /// Sends an offer or answer to one member through customMessage (B.10) in a miranda:12 payload (D.6).
+    func send(_ kind: MirandaMessage.Kind, sdp: String, to member: PartyMember, state: RunningVoice) async throws {
+        sequence += 1
+        let platform = member.platform ?? "MOBILE_APP"
+        // Our platform as the party shows us (a PartyBus client is a MOBILE_APP member).
+        let mine = parties.current.parties[state.sessionId]?.members[state.me]?.platform ?? "MOBILE_APP"
+        let message = MirandaMessage(
+            kind: kind, from: .init(accountId: state.me, platform: MirandaMessage.platformCode(mine) ?? 100_001),
+            to: .init(accountId: member.accountId, platform: MirandaMessage.platformCode(platform) ?? 100_001),
+            globalSequenceNumber: sequence, sdp: sdp)
+        try await client.parties.sendCustomMessage(
+            state.sessionId, payload: try message.payload(), to: [(accountId: member.accountId, platform: platform)])
+    }
+}

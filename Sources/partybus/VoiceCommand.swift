@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import PSN
+import PartyBusCore
+
+/// `partybus voice …`: controls voice in the running daemon (`partybus up`) through its control socket.
+struct VoiceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "voice", abstract: "Start, stop, mute and level party voice in the running daemon.",
+        subcommands: [Status.self, Start.self, Stop.self, Mute.self, Unmute.self, Volume.self], defaultSubcommand: Status.self)
+
+    /// The control socket of the daemon that uses this data folder.
+    static func client(_ global: GlobalOptions) throws -> ControlClient {
+        let config = try global.loadConfig()
+        return ControlClient(socketPath: config.dataDirectory.appendingPathComponent("control.sock").path)
+    }
+
+    /// Prints the daemon's status answer.
+    static func show(_ data: Data) {
+        print(String(decoding: data, as: UTF8.self))
+    }
+
+    static func run(_ global: GlobalOptions, _ path: String, body: [String: Any]? = nil) async throws {
+        do {
+            show(try await client(global).call(path == "/v1/voice" ? .GET : .POST, path, body: body))
+        } catch let error as ControlError {
+            printError("voice: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "What voice is doing (JSON).")
+        @OptionGroup var global: GlobalOptions
+        func run() async throws { try await VoiceCommand.run(global, "/v1/voice") }
+    }
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start voice in a party (default: the one we are in).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The party session id.") var sessionId: String?
+        func run() async throws {
+            try await VoiceCommand.run(global, "/v1/voice/start", body: sessionId.map { ["sessionId": $0] } ?? [:])
+        }
+    }
+
+    struct Stop: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop voice (bridge deleted, peers closed).")
+        @OptionGroup var global: GlobalOptions
+        func run() async throws { try await VoiceCommand.run(global, "/v1/voice/stop") }
+    }
+
+    struct Mute: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mute the microphone.")
+        @OptionGroup var global: GlobalOptions
+        func run() async throws { try await VoiceCommand.run(global, "/v1/voice/mute") }
+    }
+
+    struct Unmute: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Unmute the microphone.")
+        @OptionGroup var global: GlobalOptions
+        func run() async throws { try await VoiceCommand.run(global, "/v1/voice/unmute") }
+    }
+
+    struct Volume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set a member's playback volume (0 = silent, 1 = as received).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The member's account id.") var member: String
+        @Argument(help: "Volume, 0…10.") var level: Double
+        func run() async throws {
+            try await VoiceCommand.run(global, "/v1/voice/volume", body: ["peer": member, "volume": level])
+        }
+    }
+}
