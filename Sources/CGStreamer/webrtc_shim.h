@@ -237,11 +237,12 @@ static inline int pb_on_first_buffer(GstElement *element, const char *pad_name, 
 }
 
 /// One message from a pipeline's bus, flattened for Swift: kind 0 = none (timeout), 1 = error, 2 = EOS,
-/// 3 = level (value = loudest channel's RMS in dB), 4 = warning. `source` and `text` are g_free'd by the caller.
+/// 3 = level (value = loudest channel's RMS in dB), 4 = warning. Latency messages are handled here (the pipeline's
+/// latency is recalculated) and reported as 0. `source` and `text` are g_free'd by the caller.
 static inline int pb_bus_next(GstElement *pipeline, long timeout_ms, char **source, char **text, double *value) {
     GstBus *bus = gst_element_get_bus(pipeline);
     GstMessage *message = gst_bus_timed_pop_filtered(bus, (GstClockTime)timeout_ms * GST_MSECOND,
-        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING | GST_MESSAGE_ELEMENT);
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING | GST_MESSAGE_ELEMENT | GST_MESSAGE_LATENCY);
     gst_object_unref(bus);
     if (!message) return 0;
     int kind = 0;
@@ -258,6 +259,10 @@ static inline int pb_bus_next(GstElement *pipeline, long timeout_ms, char **sour
         break;
     }
     case GST_MESSAGE_EOS: kind = 2; break;
+    case GST_MESSAGE_LATENCY:
+        /* A peer joined or its jitterbuffer changed: the pipeline does not redistribute latency by itself. */
+        gst_bin_recalculate_latency(GST_BIN(pipeline));
+        break;
     case GST_MESSAGE_ELEMENT: {
         const GstStructure *structure = gst_message_get_structure(message);
         if (structure && gst_structure_has_name(structure, "level")) {
@@ -302,6 +307,69 @@ static inline int pb_end_aggregator(GstElement *pipeline, const char *name) {
     gboolean sent = gst_pad_send_event(pad, gst_event_new_eos());
     gst_object_unref(pad);
     return sent ? 1 : 0;
+}
+
+/// Calls `callback(context, monotonic_us)` when a pulse passes pad `pad_name` of the element called `name` inside
+/// `bin`: `mode` 0 = a raw S16 sample beyond `threshold` in magnitude, 1 = a buffer larger than `threshold` bytes
+/// (an Opus RTP packet of a click among silence). Pulses closer than 300 ms to the previous one are ignored.
+/// For latency measurements (`partybus bench voice`).
+typedef void (*pb_pulse_callback)(gpointer context, gint64 monotonic_us);
+typedef struct { pb_pulse_callback callback; gpointer context; GDestroyNotify destroy; int mode; long threshold; gint64 last; } pb_pulse_data;
+static inline GstPadProbeReturn pb_pulse_probe(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
+    (void)pad;
+    pb_pulse_data *pulse = (pb_pulse_data *)data;
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    if (!buffer) return GST_PAD_PROBE_OK;
+    gint64 now = g_get_monotonic_time();
+    if (now - pulse->last < 300000) return GST_PAD_PROBE_OK;
+    int hit = 0;
+    if (pulse->mode == 1) {
+        hit = (long)gst_buffer_get_size(buffer) > pulse->threshold;
+    } else {
+        GstMapInfo map;
+        if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+            const gint16 *samples = (const gint16 *)map.data;
+            for (gsize i = 0; i < map.size / 2; i++) {
+                if (samples[i] > pulse->threshold || samples[i] < -pulse->threshold) { hit = 1; break; }
+            }
+            gst_buffer_unmap(buffer, &map);
+        }
+    }
+    if (hit) { pulse->last = now; pulse->callback(pulse->context, now); }
+    return GST_PAD_PROBE_OK;
+}
+static inline void pb_pulse_free(gpointer data) {
+    pb_pulse_data *pulse = (pb_pulse_data *)data;
+    if (pulse->destroy) pulse->destroy(pulse->context);
+    g_free(pulse);
+}
+static inline int pb_watch_pulses(GstElement *bin, const char *name, const char *pad_name, int mode, long threshold,
+                                  pb_pulse_callback callback, gpointer context, GDestroyNotify destroy) {
+    GstElement *element = gst_bin_get_by_name(GST_BIN(bin), name);
+    if (!element) return 0;
+    GstPad *pad = gst_element_get_static_pad(element, pad_name);
+    gst_object_unref(element);
+    if (!pad) return 0;
+    pb_pulse_data *pulse = g_new0(pb_pulse_data, 1);
+    pulse->callback = callback; pulse->context = context; pulse->destroy = destroy;
+    pulse->mode = mode; pulse->threshold = threshold;
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, pb_pulse_probe, pulse, pb_pulse_free);
+    gst_object_unref(pad);
+    return 1;
+}
+
+/// The pipeline's current latency (the most a live buffer waits before a synchronised sink renders it), in µs;
+/// -1 when the query fails.
+static inline gint64 pb_pipeline_latency_us(GstElement *pipeline) {
+    GstQuery *query = gst_query_new_latency();
+    gint64 result = -1;
+    if (gst_element_query(pipeline, query)) {
+        gboolean live = FALSE; GstClockTime minimum = 0, maximum = 0;
+        gst_query_parse_latency(query, &live, &minimum, &maximum);
+        result = (gint64)(minimum / 1000);
+    }
+    gst_query_unref(query);
+    return result;
 }
 
 #endif

@@ -196,6 +196,9 @@ public actor PartyVoice {
         await record(VoiceVolumeChanged(sessionId: state.sessionId, peer: peer, volume: volume), state.sessionId)
     }
 
+    /// The running graph (benchmarks attach probes to it).
+    public var graph: VoiceGraph? { running?.graph }
+
     /// What voice is doing now.
     public func status() -> VoiceStatus {
         guard let state = running else { return VoiceStatus(running: false) }

@@ -142,4 +142,27 @@ struct PartyVoiceTests {
             #expect(new > 1e-4 && new > 50 * old, "alice hears the edited graph's 880 Hz (\(new) vs \(old))")
         }
     }
+
+    @Test("a member leaving mid-call tears down only its peer; the other member is still heard")
+    func memberLeaves() async throws {
+        try await PSNSimulator.withRunning(configuration: simulatorConfiguration()) { simulator in
+            let (me, alice, sessionId) = try await Self.pair(simulator)
+            let bob = try await VoiceMember(simulator: simulator, account: TestAccounts.bob, tone: 880)
+            try await me.harness.client.parties.invite(sessionId, accountIds: [TestAccounts.bob.accountId])
+            try await bob.harness.client.parties.join(sessionId)
+            #expect(try await me.waitFor("voice.first_audio", containing: TestAccounts.bob.accountId))
+            #expect(try await me.waitFor("voice.first_audio", containing: TestAccounts.alice.accountId))
+            // Bob was offered by both earlier members.
+            #expect(try await bob.waitFor("voice.first_audio", containing: TestAccounts.alice.accountId))
+            try await bob.harness.client.parties.leave(sessionId)
+            #expect(try await me.waitFor("voice.peer_removed", containing: TestAccounts.bob.accountId))
+            #expect(await me.voice.status().peers.map(\.peer) == [TestAccounts.alice.accountId])
+            try await Task.sleep(for: .seconds(1.5))
+            await me.stopVoice()
+            await alice.stopVoice()
+            let alicePower = try Audio.tail(me.output, 440), bobPower = try Audio.tail(me.output, 880)
+            #expect(alicePower > 1e-4 && alicePower > 50 * bobPower, "alice still heard, bob gone (\(alicePower) vs \(bobPower))")
+            #expect(try me.events("voice.peer_removed").count == 1)
+        }
+    }
 }

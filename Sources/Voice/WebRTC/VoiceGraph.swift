@@ -21,6 +21,9 @@ public final class VoiceGraph: Sendable {
     private let sawEndOfStream = Atomic<Bool>(false)
     private let busDone = Mutex<Bool>(false)
 
+    /// The pipeline element (for probes).
+    var pipelineElement: UnsafeMutablePointer<GstElement> { pipeline.pipeline }
+
     /// The mic tap (where send branches attach), if the graph has one.
     public var micTap: String? { spec.taps.first { $0.name == "mic" }?.node }
 

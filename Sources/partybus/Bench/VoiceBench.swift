@@ -1,0 +1,164 @@
+import ArgumentParser
+import Foundation
+import PSN
+import PSNSimulator
+import PartyBusCore
+import PartyVoice
+import Voice
+
+/// `partybus bench voice`: join → first remote audio against the in-process simulator, and the added latency from
+/// RTP arriving to audio leaving the mix, timed with clicks.
+struct VoiceBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "voice", abstract: "Voice: join → first remote audio, and RTP-in → audio-out latency with clicks.")
+
+    @Option(name: .long, help: "Joins to time.") var joins = 5
+    @Option(name: .long, help: "Clicks to time.") var clicks = 20
+    @Option(name: .long, help: "Seconds per CPU/RSS window (1 and 4 remote members).") var seconds = 60
+
+    /// A tone (or clicks) as the mic, the mix through a clock-synchronised identity (`out`) into a fakesink.
+    static func graph(wave: String) -> String {
+        """
+        graph: bench-\(wave)
+        nodes:
+          mic:  { element: audiotestsrc, props: { wave: \(wave), is-live: true, volume: 0.8 } }
+          enc:  { element: opusenc, props: { bitrate: 40000, frame-size: 20, bitrate-type: vbr, dtx: true } }
+          pay:  { element: rtpopuspay, props: { pt: 111 } }
+          send: { element: tee, props: { allow-not-linked: true } }
+          mix:  { element: audiomixer }
+          out:  { element: identity, props: { sync: true } }
+          sink: { element: fakesink, props: { sync: false } }
+        links:
+          - mic ! audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! volume name=mute ! enc ! pay ! send
+          - mix ! audioconvert ! audio/x-raw,format=S16LE,channels=1 ! out ! sink
+        peer:
+          webrtc: { bundle-policy: max-bundle, latency: 40 }
+          receive: rtpopusdepay name=depay ! opusdec ! audioconvert ! audioresample ! volume name=level ! mix
+          tap: level
+        taps: { party-mix: mix, mic: send }
+        """
+    }
+
+    /// CPU % of one core and peak-ish RSS of this process over a window.
+    static func usage(seconds: Int) async throws -> (cpu: Double, rssMB: Double) {
+        func cpuSeconds() -> Double {
+            var usage = rusage()
+            getrusage(RUSAGE_SELF, &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        func rssMB() -> Double {
+            let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+            let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+            return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+        }
+        let startCPU = cpuSeconds(), start = ContinuousClock.now
+        var peak = 0.0
+        while ContinuousClock.now - start < .seconds(seconds) {
+            try await Task.sleep(for: .milliseconds(500))
+            peak = max(peak, rssMB())
+        }
+        let wall = (ContinuousClock.now - start).seconds
+        return ((cpuSeconds() - startCPU) / wall * 100, peak)
+    }
+
+    func run() async throws {
+        #if DEBUG
+        printError("warning: this is a debug build; run `swift run -c release partybus bench voice`")
+        #endif
+        Logging.bootstrapOnce(level: .error)
+        var configuration = SimulatorConfiguration(accounts: [BuiltinSimulator.me] + BuiltinSimulator.cast)
+        configuration.clientSecret = "sim-client-secret"
+        let joins = self.joins, clicks = self.clicks, seconds = self.seconds
+        let extra = (4...6).map { n in
+            SimulatedAccount(
+                accountId: "\(n)00000000000000000\(n)", onlineId: "bench-\(n)", npsso: "bench-npsso-\(n)-" + String(repeating: "0", count: 50))
+        }
+        configuration.accounts += extra
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("partybus-bench-voice-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let silent = folder.appendingPathComponent("silence.yaml"), ticking = folder.appendingPathComponent("ticks.yaml")
+        try Self.graph(wave: "silence").write(to: silent, atomically: true, encoding: .utf8)
+        try Self.graph(wave: "ticks").write(to: ticking, atomically: true, encoding: .utf8)
+        try await PSNSimulator.withRunning(configuration: configuration, logger: Logging.engine) { simulator in
+            let host = try await VoiceBenchClient(
+                simulator: simulator, account: BuiltinSimulator.cast[0], graph: ticking, variables: [:],
+                folder: folder.appendingPathComponent("host"))
+            let me = try await VoiceBenchClient(
+                simulator: simulator, account: BuiltinSimulator.me, graph: silent, variables: [:],
+                folder: folder.appendingPathComponent("me"))
+            print("PartyBus voice benchmark (simulator and both members in this process, ICE on 127.0.0.1)")
+            var firstAudio: [Double] = []
+            var sessionId = ""
+            for round in 0..<joins {
+                sessionId = try await host.client.parties.create(name: "bench")
+                try await host.client.parties.invite(sessionId, accountIds: [BuiltinSimulator.me.accountId])
+                _ = try await host.wait(for: "voice.started", containing: sessionId)
+                let mark = me.log.head
+                let start = ContinuousClock.now
+                try await me.client.parties.join(sessionId)
+                _ = try await me.wait(for: "voice.first_audio", containing: BuiltinSimulator.cast[0].accountId, after: mark)
+                firstAudio.append((ContinuousClock.now - start).seconds * 1000)
+                if round < joins - 1 {
+                    try await me.client.parties.leave(sessionId)
+                    try await host.client.parties.leave(sessionId)
+                }
+            }
+            firstAudio.sort()
+            print(String(format: "  join → first remote audio: median %.0f ms, max %.0f ms over %d joins (goal ≤ 1500 ms)",
+                         firstAudio[firstAudio.count / 2], firstAudio.last!, firstAudio.count))
+
+            // Clicks: the host's mic ticks once a second. Mouth = the click entering the host's encoder; ear = the
+            // click leaving our clock-synchronised `out`. Same process, same monotonic clock. Opus packets of a
+            // click could not be told from the others reliably by size, so RTP-in → out is mouth-to-ear minus the
+            // sender's 20 ms Opus frame (loopback transport is ≈ 0).
+            guard let ourGraph = await me.voice.graph, let hostGraph = await host.voice.graph else {
+                throw VoiceError("voice is not running")
+            }
+            let mouth = try hostGraph.watchPulses(element: "mute", pad: "src", kind: .amplitude(4000))
+            let ear = try ourGraph.watchPulses(element: "out", pad: "src", kind: .amplitude(4000))
+            let deadline = ContinuousClock.now + .seconds(clicks + 10)
+            while ear.pulses.count < clicks + 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            if ProcessInfo.processInfo.environment["BENCH_DEBUG"] != nil {
+                print("mouth", mouth.pulses.map { $0 / 1000 }, "ear", ear.pulses.map { $0 / 1000 })
+            }
+            var endToEnd: [Double] = []
+            let ears = ear.pulses
+            for spoken in mouth.pulses.dropFirst() {
+                if let heard = ears.first(where: { $0 >= spoken && $0 - spoken < 800_000 }) {
+                    endToEnd.append(Double(heard - spoken) / 1000)
+                }
+            }
+            endToEnd.sort()
+            guard !endToEnd.isEmpty else { throw VoiceError("no click went through (mouth \(mouth.pulses.count), ear \(ears.count))") }
+            let median = endToEnd[endToEnd.count / 2]
+            print(String(format: "  click mouth → ear (encode, RTP, jitterbuffer, decode, mix, clock sync): median %.1f ms, min %.1f, max %.1f over %d clicks",
+                         median, endToEnd.first!, endToEnd.last!, endToEnd.count))
+            print(String(format: "  added latency RTP in → audio out ≈ %.1f ms (mouth → ear minus the 20 ms Opus frame; goal ≤ 60 ms)", median - 20))
+
+            // CPU and RSS of this whole process (simulator + every member's graph), with 1 and then 4 remote
+            // members in a full mesh; per-peer figures divide by the number of WebRTC peers in the process.
+            let one = try await Self.usage(seconds: seconds)
+            print(String(format: "  1 remote member (2 peers in the process): CPU %.1f %% of one core, RSS %.0f MB over %d s",
+                         one.cpu, one.rssMB, seconds))
+            var others: [VoiceBenchClient] = []
+            for account in extra {
+                try await host.client.parties.invite(sessionId, accountIds: [account.accountId])
+                let member = try await VoiceBenchClient(
+                    simulator: simulator, account: account, graph: silent, variables: [:], folder: folder.appendingPathComponent(account.onlineId))
+                try await member.client.parties.join(sessionId)
+                _ = try await me.wait(for: "voice.first_audio", containing: account.accountId)
+                others.append(member)
+            }
+            let four = try await Self.usage(seconds: seconds)
+            print(String(format: "  4 remote members (20 peers in the process): CPU %.1f %% of one core, RSS %.0f MB over %d s",
+                         four.cpu, four.rssMB, seconds))
+            print(String(format: "  per peer ≈ %.2f %% CPU (goal ≤ 2 %% per member); our side alone holds 4 of the 20 peers",
+                         four.cpu / 20))
+            for member in others { await member.close() }
+            await me.close()
+            await host.close()
+            return ()
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import PSN
+import PSNSimulator
+import PartyBusCore
+import PartyVoice
+import Voice
+
+/// One signed-in PartyBus client with voice, in this process, for `bench voice`.
+final class VoiceBenchClient: Sendable {
+    let log: EventLog
+    let client: PSNClient
+    let voice: PartyVoice
+    let folder: URL
+    private let tasks: [Task<Void, Never>]
+
+    init(simulator: PSNSimulator, account: SimulatedAccount, graph: URL, variables: [String: String], folder: URL) async throws {
+        self.folder = folder
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        log = try EventLog(path: folder.appendingPathComponent("events.sqlite").path)
+        let settings = BuiltinSimulator.settings(PSNSettings.defaults, simulator: simulator.configuration, baseURL: simulator.baseURL!)
+        client = try PSNClient(settings: settings, dataDirectory: folder, log: log, source: .sim, logger: Logging.engine)
+        let projection = LiveProjection<PartyProjection>(log: log)
+        try await client.tokens.signIn(npsso: Secret(account.npsso))
+        let push = client.makePushClient(parties: projection)
+        voice = PartyVoice(
+            client: client, log: log, parties: projection,
+            options: PartyVoiceOptions(
+                graphFile: graph, variables: variables, peer: PeerSettings(localAddresses: ["127.0.0.1"]), bridge: false,
+                reloadInterval: .zero),
+            autoStart: true, source: .sim, logger: Logging.engine)
+        let voice = self.voice
+        let from = log.head + 1
+        tasks = [
+            Task { try? await projection.run() }, Task { await push.run() }, Task { try? await voice.run(from: from) },
+        ]
+        while simulator.authenticatedPushSockets(accountId: account.accountId) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+    }
+
+    /// The time the first event of `type` whose payload contains `text` was appended after `after` (seq), waiting.
+    func wait(for type: String, containing text: String = "", after: UInt64 = 0, timeout: Duration = .seconds(15)) async throws -> Event {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let found = try log.read(from: after + 1, filter: EventFilter(types: [type])).first(where: { text.isEmpty || $0.payloadText.contains(text) }) {
+                return found
+            }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        throw VoiceError("no \(type) within \(timeout)")
+    }
+
+    func close() async {
+        await voice.stop(reason: "bench over")
+        tasks.forEach { $0.cancel() }
+        log.close()
+    }
+}
