@@ -43,7 +43,7 @@ struct VoiceBench: AsyncParsableCommand {
     static func usage(seconds: Int) async throws -> (cpu: Double, rssMB: Double) {
         func cpuSeconds() -> Double {
             var usage = rusage()
-            getrusage(RUSAGE_SELF, &usage)
+            getrusage(RUSAGE_SELF.rawValue, &usage)
             return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
         }
         func rssMB() -> Double {
