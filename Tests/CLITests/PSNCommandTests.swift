@@ -121,6 +121,24 @@ struct PSNCommandTests {
         let collector = Collector(out.fileHandleForReading)
         let errors = Collector(err.fileHandleForReading)
         #expect(await eventually(timeout: .seconds(30)) { collector.text.contains("\"onlineId\":\"sim-bob\"") })
+
+        // Voice started by itself in the scene's party; the control socket answers `partybus voice …`.
+        let socket = dir.path("data/control.sock")
+        #expect(await eventually(timeout: .seconds(10)) { collector.text.contains("voice.started") })
+        let mode = try FileManager.default.attributesOfItem(atPath: socket)[.posixPermissions] as? Int
+        #expect(mode == 0o600, "control socket mode \(String(mode ?? 0, radix: 8))")
+        let data = ["--data-dir", dir.path("data")]
+        let status = try PartybusProcess.run(["voice", "status"] + data)
+        #expect(status.status == 0 && status.stdout.contains("\"running\":true") && status.stdout.contains("\"graph\":\"party-voice\""), "\(status.stdout) \(status.stderr)")
+        let badVolume = try PartybusProcess.run(["voice", "volume", "4444", "0.5"] + data)
+        #expect(badVolume.status == 1 && badVolume.stderr.contains("no member '4444'"), "\(badVolume.stderr)")
+        let mute = try PartybusProcess.run(["voice", "mute"] + data)
+        #expect(mute.status == 0 && mute.stdout.contains("\"muted\":true"), "\(mute.stdout) \(mute.stderr)")
+        let stop = try PartybusProcess.run(["voice", "stop"] + data)
+        #expect(stop.status == 0 && stop.stdout.contains("\"running\":false"), "\(stop.stdout) \(stop.stderr)")
+        let nobody = try PartybusProcess.run(["voice", "status", "--data-dir", dir.path("elsewhere")])
+        #expect(nobody.status == 1 && nobody.stderr.contains("no daemon is running"), "\(nobody.stderr)")
+
         kill(process.processIdentifier, SIGTERM)
         // Shutdown must finish (a stuck socket or task would keep it alive until a server timeout).
         #expect(await eventually(timeout: .seconds(15)) { !process.isRunning }, "up did not stop after SIGTERM")
@@ -130,6 +148,7 @@ struct PSNCommandTests {
         let log = try EventLog(path: dir.path("data/sim/events.sqlite"))
         #expect(try log.integrityCheck() == ["ok"])
         #expect(try log.readLast(1).first?.type == "engine.stopped")
+        #expect(!FileManager.default.fileExists(atPath: socket), "the control socket is removed on exit")
         let parties = try PartyProjectionReader.memberCount(log)
         #expect(parties >= 3)
     }

@@ -22,7 +22,7 @@ struct VoiceBench: AsyncParsableCommand {
         graph: bench-\(wave)
         nodes:
           mic:  { element: audiotestsrc, props: { wave: \(wave), is-live: true, volume: 0.8 } }
-          enc:  { element: opusenc, props: { bitrate: 40000, frame-size: 20, bitrate-type: vbr, dtx: true } }
+          enc:  { element: opusenc, props: { bitrate: 40000, frame-size: 20 } }
           pay:  { element: rtpopuspay, props: { pt: 111 } }
           send: { element: tee, props: { allow-not-linked: true } }
           mix:  { element: audiomixer }
