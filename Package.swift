@@ -84,6 +84,14 @@ let package = Package(
             swiftSettings: strictSettings + [.unsafeFlags(["-Onone"], .when(configuration: .release))]
         ),
 
+        // Real media for the simulator (docs/simulator.md "Media"): scripted members and bridge peers as webrtcbin
+        // peers that send tones and record what they hear. Kept out of PSNSimulator so that stays GStreamer-free.
+        .target(
+            name: "PSNSimulatorMedia",
+            dependencies: ["PSNSimulator", "Voice", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
         // Built-in plugins.
         .target(
             name: "ExecHooks",
