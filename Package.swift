@@ -153,6 +153,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "PSNSimulatorMediaTests",
+            dependencies: [
+                "PSNSimulatorMedia", "PSNSimulator", "Voice", "PartyBusTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "PSNSimulatorTests",
             dependencies: [
                 "PSNSimulator", "PartyBusTestSupport",
