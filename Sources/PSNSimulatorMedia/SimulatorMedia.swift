@@ -35,6 +35,8 @@ public final class SimulatorMedia: SimulatorMediaHooks {
         /// Per-sender `global_seq_num` (D.4).
         var sequenceNumbers: [String: Int] = [:]
         var finishedRecordings: Set<String> = []
+        /// Graphs being finished after a leave or a bridge delete (`stopAll` waits for them too).
+        var finishing: [Task<Void, Never>] = []
         var stopped = false
     }
 
@@ -85,15 +87,19 @@ public final class SimulatorMedia: SimulatorMediaHooks {
 
     /// Finishes every graph (every WAV is complete when it returns). Media stays off afterwards.
     public func stopAll() async {
-        let (members, bridges) = registry.withLock { state in
+        let (members, bridges, finishing) = registry.withLock { state in
             state.stopped = true
             defer {
                 state.members = [:]
                 state.bridges = [:]
+                state.finishing = []
             }
-            return (Array(state.members.values), Array(state.bridges.values))
+            return (Array(state.members.values), Array(state.bridges.values), state.finishing)
         }
         await withTaskGroup(of: Void.self) { group in
+            for task in finishing {
+                group.addTask { await task.value }
+            }
             for member in members {
                 group.addTask { await self.finish(member) }
             }
@@ -121,7 +127,7 @@ public final class SimulatorMedia: SimulatorMediaHooks {
                 (state.members.removeValue(forKey: MemberKey(accountId: leaver.accountId, sessionId: sessionId)),
                  remaining.compactMap { state.members[MemberKey(accountId: $0.accountId, sessionId: sessionId)] })
             }
-            if let gone { Task { await self.finish(gone) } }
+            if let gone { finishLater { await self.finish(gone) } }
             for media in others {
                 media.queue.enqueue { await media.drop(peer: leaver.accountId) }
             }
@@ -142,7 +148,7 @@ public final class SimulatorMedia: SimulatorMediaHooks {
             bridge.queue.enqueue { await bridge.drop(peer: peerId) }
         case .bridgeDeleted(let bridgeId):
             guard let bridge = registry.withLock({ $0.bridges.removeValue(forKey: bridgeId) }) else { return }
-            Task { await self.finish(bridge) }
+            finishLater { await self.finish(bridge) }
         case .stopping:
             await stopAll()
         }
@@ -165,45 +171,51 @@ public final class SimulatorMedia: SimulatorMediaHooks {
     }
 
     /// The member's media in the party, built on first use; nil once stopped or when the graph cannot be built.
+    /// Graphs are built under the registry lock (a few milliseconds; never the simulator's lock), so two callers
+    /// cannot build two graphs writing the same file.
     private func member(_ member: SimulatorMediaMember, sessionId: String, simulator: PSNSimulator) -> MemberMedia? {
         let key = MemberKey(accountId: member.accountId, sessionId: sessionId)
-        let source: SimulatorMediaOptions.Source? = registry.withLock { state in
+        let configured = simulator.configuration.accounts.map(\.accountId)
+        return registry.withLock { state -> MemberMedia? in
             state.onlineIds[member.accountId] = member.onlineId
-            guard !state.stopped, state.members[key] == nil else { return nil }
-            return mediaSource(for: member, configured: simulator.configuration.accounts.map(\.accountId), in: &state)
-        }
-        guard let source else { return registry.withLock { $0.members[key] } }
-        let recording = recordingPath(account: member.accountId, session: sessionId)
-        do {
-            try prepare(recording)
-            let media = try MemberMedia(
-                member: member, sessionId: sessionId, source: source, recordingPath: recording,
-                settings: PeerSettings(localAddresses: options.localAddresses, gatheringTimeout: options.gatheringTimeout),
-                nextSequenceNumber: { [weak self] in self?.nextSequenceNumber(member.accountId) ?? 1 }, logger: logger)
-            registry.withLock { $0.members[key] = media }
-            return media
-        } catch {
-            logger.error("no media for member", metadata: ["member": .string(member.onlineId), "error": "\(error)"])
-            return nil
+            if state.stopped { return nil }
+            if let existing = state.members[key] { return existing }
+            let recording = path("\(Self.fileSafe(sessionId))-\(Self.fileSafe(member.onlineId)).wav")
+            do {
+                try FileManager.default.createDirectory(atPath: options.recordDirectory, withIntermediateDirectories: true)
+                let media = try MemberMedia(
+                    member: member, sessionId: sessionId,
+                    source: mediaSource(for: member, configured: configured, in: &state), recordingPath: recording,
+                    settings: PeerSettings(localAddresses: options.localAddresses, gatheringTimeout: options.gatheringTimeout),
+                    nextSequenceNumber: { [weak self] in self?.nextSequenceNumber(member.accountId) ?? 1 }, logger: logger)
+                state.members[key] = media
+                state.finishedRecordings.remove(recording)
+                return media
+            } catch {
+                logger.error("no media for member", metadata: ["member": .string(member.onlineId), "error": "\(error)"])
+                return nil
+            }
         }
     }
 
-    /// The bridge's media, built on first use.
+    /// The bridge's media, built on first use (under the registry lock, as members are).
     private func bridge(_ bridgeId: String) -> BridgeMedia? {
-        let (stopped, existing) = registry.withLock { ($0.stopped, $0.bridges[bridgeId]) }
-        if stopped { return nil }
-        if let existing { return existing }
-        let recording = bridgeRecordingPath(bridgeId: bridgeId)
-        do {
-            try prepare(recording)
-            let media = try BridgeMedia(bridgeId: bridgeId, recordingPath: recording,
-                                        localAddresses: options.localAddresses,
-                                        gatheringTimeout: options.gatheringTimeout, logger: logger)
-            registry.withLock { $0.bridges[bridgeId] = media }
-            return media
-        } catch {
-            logger.error("no media for bridge", metadata: ["bridgeId": .string(bridgeId), "error": "\(error)"])
-            return nil
+        registry.withLock { state -> BridgeMedia? in
+            if state.stopped { return nil }
+            if let existing = state.bridges[bridgeId] { return existing }
+            let recording = bridgeRecordingPath(bridgeId: bridgeId)
+            do {
+                try FileManager.default.createDirectory(atPath: options.recordDirectory, withIntermediateDirectories: true)
+                let media = try BridgeMedia(bridgeId: bridgeId, recordingPath: recording,
+                                            localAddresses: options.localAddresses,
+                                            gatheringTimeout: options.gatheringTimeout, logger: logger)
+                state.bridges[bridgeId] = media
+                state.finishedRecordings.remove(recording)
+                return media
+            } catch {
+                logger.error("no media for bridge", metadata: ["bridgeId": .string(bridgeId), "error": "\(error)"])
+                return nil
+            }
         }
     }
 
@@ -218,6 +230,12 @@ public final class SimulatorMedia: SimulatorMediaHooks {
             index = configured.count + (state.extraAccounts.firstIndex(of: member.accountId) ?? 0)
         }
         return .tone(tones[(index ?? 0) % tones.count])
+    }
+
+    /// Finishes a graph in the background; `stopAll` waits for it.
+    private func finishLater(_ work: @escaping @Sendable () async -> Void) {
+        let task = Task { await work() }
+        registry.withLock { $0.finishing.append(task) }
     }
 
     private func finish(_ member: MemberMedia) async {
@@ -239,12 +257,6 @@ public final class SimulatorMedia: SimulatorMediaHooks {
 
     private func path(_ name: String) -> String {
         URL(fileURLWithPath: options.recordDirectory).appendingPathComponent(name).path
-    }
-
-    /// Creates the record directory and clears an earlier recording's finished mark.
-    private func prepare(_ recording: String) throws {
-        try FileManager.default.createDirectory(atPath: options.recordDirectory, withIntermediateDirectories: true)
-        registry.withLock { _ = $0.finishedRecordings.remove(recording) }
     }
 
     private static func fileSafe(_ name: String) -> String {
