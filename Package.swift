@@ -91,6 +91,14 @@ let package = Package(
             swiftSettings: strictSettings + [.unsafeFlags(["-Onone"], .when(configuration: .release))]
         ),
 
+        // Real media for the simulator (docs/simulator.md "Media"): scripted members and bridge peers as webrtcbin
+        // peers that send tones and record what they hear. Kept out of PSNSimulator so that stays GStreamer-free.
+        .target(
+            name: "PSNSimulatorMedia",
+            dependencies: ["PSNSimulator", "Voice", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
         // Built-in plugins.
         .target(
             name: "ExecHooks",
@@ -161,6 +169,15 @@ let package = Package(
         .testTarget(
             name: "PartyVoiceTests",
             dependencies: ["PartyVoice", "Voice", "PSN", "PSNSimulator", "PartyBusTestSupport", "PSNTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PSNSimulatorMediaTests",
+            dependencies: [
+                "PSNSimulatorMedia", "PSNSimulator", "Voice", "PartyBusTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

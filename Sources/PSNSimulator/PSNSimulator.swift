@@ -25,7 +25,8 @@ public enum PSNSimulatorError: Error, Sendable {
 
 /// One simulated PSN: OAuth, sessionManager, rtcBridge (REST state only), cpss partyInfo, serveraddr and the push
 /// WebSocket on a single HTTP server, plus the `/sim/admin/...` control API. With `SimulatorConfiguration.tls` the
-/// same server speaks https and wss.
+/// same server speaks https and wss. With `SimulatorMediaHooks` installed (the `PSNSimulatorMedia` library),
+/// scripted members and bridge peers also get real media.
 ///
 /// ```swift
 /// let simulator = PSNSimulator(configuration: config)
@@ -50,13 +51,18 @@ public final class PSNSimulator: Service, Sendable {
         var waiters: [CheckedContinuation<Int, any Error>] = []
     }
 
-    /// Creates a simulator; nothing listens until `run()`.
+    /// Creates a simulator; nothing listens until `run()`. `mediaHooks` attaches media (scripted members' and bridge
+    /// peers' WebRTC, see `SimulatorMediaHooks`); without them the simulator only keeps REST state.
     public init(configuration: SimulatorConfiguration = SimulatorConfiguration(),
-                logger: Logger = Logger(label: "psn-simulator")) {
+                logger: Logger = Logger(label: "psn-simulator"),
+                mediaHooks: (any SimulatorMediaHooks)? = nil) {
         self.configuration = configuration
         self.logger = logger
-        self.core = SimulatorCore(configuration: configuration, logger: logger)
+        self.core = SimulatorCore(configuration: configuration, logger: logger, mediaHooks: mediaHooks)
     }
+
+    /// The installed media hooks, if any.
+    public var mediaHooks: (any SimulatorMediaHooks)? { core.mediaHooks }
 
     /// The bound port once the server is listening, else `nil`.
     public var port: Int? { startup.withLock { $0.port } }
@@ -123,12 +129,23 @@ public final class PSNSimulator: Service, Sendable {
             logger: logger
         )
         defer { failStartup() }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            group.addTask { await core.runJobs() }
-            try await group.next()
-            group.cancelAll()
+        // Media events go to the hooks from their own (unstructured, so never cancelled) task; it ends after the
+        // hooks have handled `.stopping`, which `run()` waits for so recordings are complete when it returns.
+        let media = core.mediaHooks.map { hooks in Task { await core.deliverMediaEvents(to: hooks, simulator: self) } }
+        var failure: (any Error)?
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await app.run() }
+                group.addTask { await core.runJobs() }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            failure = error
         }
+        core.closeMediaEvents()
+        await media?.value
+        if let failure { throw failure }
     }
 
     /// HTTP/1.1 with the push WebSocket upgrade, wrapped in TLS when configured.
@@ -157,9 +174,10 @@ public final class PSNSimulator: Service, Sendable {
     public static func withRunning<T: Sendable>(
         configuration: SimulatorConfiguration = SimulatorConfiguration(),
         logger: Logger = Logger(label: "psn-simulator"),
+        mediaHooks: (any SimulatorMediaHooks)? = nil,
         _ body: @Sendable (PSNSimulator) async throws -> T
     ) async throws -> T {
-        let simulator = PSNSimulator(configuration: configuration, logger: logger)
+        let simulator = PSNSimulator(configuration: configuration, logger: logger, mediaHooks: mediaHooks)
         let serviceGroup = ServiceGroup(services: [simulator], logger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {

@@ -37,6 +37,8 @@ struct CoreState: Sendable {
     var latestSessionId: String?
     /// rtcBridge bridges, peers and slot holds (C).
     var rtc = RTCBridgeStore()
+    /// Where media events go when `SimulatorMediaHooks` are installed (see `reportMedia`).
+    var mediaEvents: AsyncStream<SimulatorMediaEvent>.Continuation?
 
     init(configuration: SimulatorConfiguration) {
         self.configuration = configuration

@@ -9,12 +9,21 @@ final class SimulatorCore: Sendable {
 
     let state: Mutex<CoreState>
     let logger: Logger
+    /// Installed media, if any (see `SimulatorMediaHooks`).
+    let mediaHooks: (any SimulatorMediaHooks)?
+    /// The ordered event path to `mediaHooks` (nil without hooks).
+    let mediaQueue: MediaEventQueue?
     private let jobs: AsyncStream<Job>
     private let jobsContinuation: AsyncStream<Job>.Continuation
 
-    init(configuration: SimulatorConfiguration, logger: Logger) {
-        self.state = Mutex(CoreState(configuration: configuration))
+    init(configuration: SimulatorConfiguration, logger: Logger, mediaHooks: (any SimulatorMediaHooks)? = nil) {
+        var initial = CoreState(configuration: configuration)
+        let queue = mediaHooks.map { _ in MediaEventQueue() }
+        initial.mediaEvents = queue?.continuation
+        self.state = Mutex(initial)
         self.logger = logger
+        self.mediaHooks = mediaHooks
+        self.mediaQueue = queue
         (self.jobs, self.jobsContinuation) = AsyncStream.makeStream(of: Job.self)
     }
 

@@ -199,6 +199,8 @@ extension CoreState {
                 "members": .array([member.full]),
                 "sessionId": .string(sessionId),
             ]), to: party.members.map(\.accountId))
+        reportMedia(.memberJoined(sessionId: sessionId, joiner: mediaMember(member),
+                                  existing: party.members.dropLast().map(mediaMember)))
     }
 
     /// `PATCH /sessionManager/v2/partySessions/{id}/members/me` (B.5 step 2).
@@ -245,6 +247,8 @@ extension CoreState {
         guard var party = parties[sessionId], let leaver = party.member(accountId) else { return }
         removeBridges(ownedBy: accountId, linkedTo: sessionId)
         party.members.removeAll { $0.accountId == accountId }
+        reportMedia(.memberLeft(sessionId: sessionId, member: mediaMember(leaver),
+                                remaining: party.members.map(mediaMember)))
         if party.members.isEmpty {
             parties[sessionId] = nil
             linkIndex[party.linkId] = nil
@@ -440,5 +444,8 @@ extension CoreState {
                 "customProperties": Self.customProperties(from: actor),
                 "sessionId": .string(sessionId),
             ]), to: recipients)
+        reportMedia(.customMessage(sessionId: sessionId, sender: mediaMember(actor),
+                                   recipients: recipients.compactMap { party.member($0) }.map(mediaMember),
+                                   channel: channel, payload: payload))
     }
 }

@@ -184,6 +184,7 @@ extension CoreState {
                 ]))
         }
         rtc.bridges[bridgeId]?.peers[index].answered = true
+        reportMedia(.bridgeAnswered(bridgeId: bridgeId, peerId: peerId, sdp: sdp))
         guard faults.bridgeTimingChecks else { return nil }
         let elapsed = bridge.peers[index].offeredAt.elapsedMs(until: bridgeNow)
         guard elapsed > Int64(faults.bridgeMaxAnswerDelayMs) else { return nil }
@@ -199,6 +200,7 @@ extension CoreState {
         let bridge = try ownedBridge(caller: caller, bridgeId: bridgeId, token: token, tokenRequired: true)
         let index = try peerIndex(bridge, peerId)
         rtc.bridges[bridgeId]?.peers.remove(at: index)
+        reportMedia(.bridgePeerDeleted(bridgeId: bridgeId, peerId: peerId))
     }
 
     /// `DELETE /rtcBridge/v1/bridges/{bridgeId}` (C.7): `202`; the bridge, its peers and its token are gone.
@@ -210,6 +212,7 @@ extension CoreState {
     /// Forgets a bridge; a linked one keeps its party slot for `bridgeReleaseDelaySeconds`.
     mutating func dropBridge(_ bridgeId: String) {
         guard let bridge = rtc.bridges.removeValue(forKey: bridgeId) else { return }
+        reportMedia(.bridgeDeleted(bridgeId: bridgeId))
         let seconds = faults.bridgeReleaseDelaySeconds
         let delayMs = seconds.isFinite ? Int64(min(max(0, seconds), 1e9) * 1000) : 0
         if let sessionId = bridge.linkedSessionId, delayMs > 0 {

@@ -51,8 +51,13 @@ extension SimulatorCore {
             await self.respond { () throws(APIError) -> Response in
                 let call = try self.bridgeCall(request, context)
                 let body = try await HTTPIO.jsonBody(request)
-                let peer = try self.withState { (s: inout CoreState) throws(APIError) -> JSONValue in
+                var peer = try self.withState { (s: inout CoreState) throws(APIError) -> JSONValue in
                     try s.addPeer(caller: call.caller, bridgeId: call.bridgeId, token: call.token, body: body)
+                }
+                if let peerId = peer["peer"]?["peerId"]?.stringValue,
+                    let sdp = await self.mediaBridgeOffer(bridgeId: call.bridgeId, peerId: peerId, renegotiation: false)
+                {
+                    peer = .object(["peer": .object(["peerId": .string(peerId), "offer": .object(["sdp": .string(sdp)])])])
                 }
                 return HTTPIO.json(201, peer)
             }
@@ -62,8 +67,11 @@ extension SimulatorCore {
             await self.respond { () throws(APIError) -> Response in
                 let call = try self.bridgeCall(request, context)
                 let body = try await HTTPIO.jsonBody(request)
-                let offer = try self.withState { (s: inout CoreState) throws(APIError) -> JSONValue in
+                var offer = try self.withState { (s: inout CoreState) throws(APIError) -> JSONValue in
                     try s.renewOffer(caller: call.caller, bridgeId: call.bridgeId, peerId: call.peerId, token: call.token, body: body)
+                }
+                if let sdp = await self.mediaBridgeOffer(bridgeId: call.bridgeId, peerId: call.peerId, renegotiation: true) {
+                    offer = .object(["offer": .object(["sdp": .string(sdp)])])
                 }
                 return HTTPIO.json(200, offer)
             }
