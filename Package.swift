@@ -168,7 +168,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PartyVoiceTests",
-            dependencies: ["PartyVoice", "Voice", "PSN", "PSNSimulator", "PartyBusTestSupport", "PSNTestSupport"],
+            dependencies: ["PartyVoice", "Voice", "PSN", "PSNSimulator", "PSNSimulatorMedia", "PartyBusTestSupport", "PSNTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

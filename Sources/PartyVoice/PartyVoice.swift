@@ -59,10 +59,16 @@ public actor PartyVoice {
                 await handle(event)
             }
         } catch {
-            await stop(reason: "shutdown")
+            await shutdown()
             throw error
         }
-        await stop(reason: "shutdown")
+        await shutdown()
+    }
+
+    /// Stops voice from a task of its own: the caller is being cancelled, and the bridge must still be deleted
+    /// (C.9 rule 5) and files finished.
+    private func shutdown() async {
+        await Task { await self.stop(reason: "shutdown") }.value
     }
 
     func handle(_ event: Event) async {

@@ -95,8 +95,8 @@ struct PartyVoiceTests {
                     payload: PartyCustomMessage(sessionId: sessionId, channel: "miranda:12", payload: payload, fromAccountId: from, fromPlatform: "PS5"),
                     source: .sim))
             }
-            func message(_ kind: MirandaMessage.Kind, from: String, sdp: String) throws -> String {
-                try MirandaMessage(
+            func message(_ kind: PSN.MirandaMessage.Kind, from: String, sdp: String) throws -> String {
+                try PSN.MirandaMessage(
                     kind: kind, from: .init(accountId: from, platform: 5), to: .init(accountId: TestAccounts.me.accountId, platform: 100_001),
                     globalSequenceNumber: 9, sdp: sdp).payload()
             }

@@ -110,6 +110,7 @@ final class PeerBin: @unchecked Sendable {
         var text = String(cString: raw)
         g_free(raw)
         text = SessionDescription.rewriteOpusClock(text, payloadType: payloadType, from: 48000, to: remoteClockRate)
+        text = SessionDescription.keepingCandidates(text, on: settings.localAddresses)
         if let limit = settings.hostCandidateLimit { text = SessionDescription.keepingHostCandidates(text, limit: limit) }
         guard text.contains("a=candidate:") else {
             throw VoiceError("peer \(peer): ICE gathered no candidate within \(settings.gatheringTimeout) (no usable address; loopback-only hosts need 127.0.0.1 added)")

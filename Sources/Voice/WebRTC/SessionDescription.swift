@@ -97,8 +97,20 @@ public struct SessionDescription: Sendable, Equatable {
     /// `text` (an SDP we made) with Opus at `payloadType` rewritten from `from` Hz to `to` Hz.
     public static func rewriteOpusClock(_ text: String, payloadType: Int, from: Int, to: Int) -> String {
         guard from != to else { return text }
+        // Written in lower case, as PSN apps and browsers do (webrtcbin writes OPUS).
         return text.replacingOccurrences(of: "a=rtpmap:\(payloadType) opus/\(from)/", with: "a=rtpmap:\(payloadType) opus/\(to)/")
-            .replacingOccurrences(of: "a=rtpmap:\(payloadType) OPUS/\(from)/", with: "a=rtpmap:\(payloadType) OPUS/\(to)/")
+            .replacingOccurrences(of: "a=rtpmap:\(payloadType) OPUS/\(from)/", with: "a=rtpmap:\(payloadType) opus/\(to)/")
+    }
+
+    /// `text` with only the candidates on `addresses` (libnice gathers on other interfaces and over TCP too, even
+    /// when told about 127.0.0.1; a loopback-only setup must not offer them).
+    public static func keepingCandidates(_ text: String, on addresses: [String]) -> String {
+        guard !addresses.isEmpty else { return text }
+        return text.split(separator: "\r\n", omittingEmptySubsequences: false).filter { line in
+            guard line.hasPrefix("a=candidate:") else { return true }
+            let fields = line.split(separator: " ")
+            return fields.count > 5 && fields[2].lowercased() == "udp" && addresses.contains(String(fields[4]))
+        }.joined(separator: "\r\n")
     }
 
     /// `text` with only its first `limit` host candidates (and no others) in every section (C.6: the app's answer

@@ -51,6 +51,11 @@ public final class VoiceGraph: Sendable {
         }
     }
 
+    private struct EndFlag: Sendable {
+        let graph: VoiceGraph
+        var sawEnd: Bool { graph.sawEndOfStream.load(ordering: .sequentiallyConsistent) }
+    }
+
     private struct RunFlag: @unchecked Sendable {
         weak var graph: VoiceGraph?
     }
@@ -147,9 +152,11 @@ public final class VoiceGraph: Sendable {
         for node in spec.nodes where ["audiomixer", "liveadder", "adder"].contains(node.element) {
             _ = pb_end_aggregator(pipeline.pipeline, node.name)
         }
+        // Waited for on a dispatch thread: a cancelled caller (shutdown) still gets complete files.
         let deadline = ContinuousClock.now + timeout
-        while !sawEndOfStream.load(ordering: .sequentiallyConsistent), ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
+        let ended = EndFlag(graph: self)
+        await Self.blockingQuietly {
+            while !ended.sawEnd, ContinuousClock.now < deadline { usleep(10_000) }
         }
         await stop()
     }

@@ -1,0 +1,58 @@
+import Foundation
+import PSN
+import PSNSimulator
+import PSNSimulatorMedia
+import PSNTestSupport
+import PartyBusCore
+import PartyBusTestSupport
+import PartyVoice
+import Testing
+import Voice
+
+/// Our client against the simulator's scripted members, each a real webrtcbin peer with its own tone that records
+/// what it hears, and the rtcBridge bridge peer recording our uplink.
+@Suite("Party voice with the simulator's media members", .serialized)
+struct SimulatedMembersTests {
+    static let carol = SimulatedAccount(accountId: "4234567890123456783", onlineId: "sim-carol", npsso: String(repeating: "c", count: 64))
+
+    @Test("three remote members at once are each heard, each hears us, and the bridge uplink records our tone")
+    func threeMembersAndBridge() async throws {
+        let dir = try TemporaryDirectory()
+        let options = SimulatorMediaOptions(
+            recordDirectory: dir.path("recordings"),
+            sources: [TestAccounts.alice.accountId: .tone(440), TestAccounts.bob.accountId: .tone(550), Self.carol.accountId: .tone(770)])
+        let configuration = simulatorConfiguration { $0.accounts.append(Self.carol) }
+        try await PSNSimulator.withMedia(options, configuration: configuration) { simulator, media in
+            let me = try await VoiceMember(simulator: simulator, account: TestAccounts.me, tone: 660, bridge: true)
+            let members = [TestAccounts.alice, TestAccounts.bob, Self.carol]
+            let sessionId = try await me.harness.client.parties.create(name: "media")
+            try await me.harness.client.parties.invite(sessionId, accountIds: members.map(\.accountId))
+            for member in members {
+                _ = try simulator.perform(actor: member.onlineId, action: "join", args: ["sessionId": .string(sessionId)])
+            }
+            for member in members {
+                #expect(try await me.waitFor("voice.first_audio", containing: member.accountId), "\(member.onlineId) heard")
+            }
+            #expect(try await me.waitFor("voice.bridge_connected"))
+            let bridgeId = try #require(try me.events("voice.bridge_connected").first?.decode(BridgeRef.self).bridgeId)
+            try await Task.sleep(for: .seconds(2))
+            await me.stopVoice()
+            await media.stopAll()
+
+            for (member, tone) in zip(members, [440.0, 550, 770]) {
+                let heard = try Audio.tail(me.output, tone), own = try Audio.tail(me.output, 660)
+                #expect(heard > 1e-4 && heard > 50 * own, "\(member.onlineId)'s \(tone) Hz in our mix (\(heard) vs our own \(own))")
+                let theirs = media.recordingPath(account: member.accountId, session: sessionId)
+                let ours = try Audio.tail(theirs, 660)
+                #expect(ours > 1e-4, "\(member.onlineId) hears our 660 Hz (\(ours))")
+            }
+            let bridgeFile = media.bridgeRecordingPath(bridgeId: bridgeId)
+            #expect(await media.waitUntilFinished(recording: bridgeFile))
+            let uplink = try Audio.tail(bridgeFile, 660), other = try Audio.tail(bridgeFile, 440)
+            #expect(uplink > 1e-4 && uplink > 50 * other, "the bridge recorded our uplink tone (\(uplink) vs \(other))")
+            #expect(simulator.bridgeCount(accountId: TestAccounts.me.accountId) == 0)
+        }
+    }
+
+    private struct BridgeRef: Decodable { var bridgeId: String }
+}
