@@ -118,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "partybus",
             dependencies: [
-                "PartyBusCore", "ExecHooks", "CSQLite", "PSN", "PSNSimulator", "Voice", "PartyVoice",
+                "PartyBusCore", "ExecHooks", "CSQLite", "PSN", "PSNSimulator", "PSNSimulatorMedia", "Voice", "PartyVoice",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

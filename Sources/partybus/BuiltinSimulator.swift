@@ -1,6 +1,7 @@
 import Foundation
 import PSN
 import PSNSimulator
+import PSNSimulatorMedia
 import PartyBusCore
 
 /// The built-in simulator's cast and settings: `sim:` from the config over these defaults.
@@ -24,6 +25,12 @@ enum BuiltinSimulator {
             throw PSNError.configuration("sim.host must be a loopback address, not \(configuration.host)")
         }
         return configuration
+    }
+
+    /// Media for the simulator's scripted members (each a webrtcbin peer with its own tone, recording what it
+    /// hears into `directory`) and its rtcBridge bridge peers; ICE on 127.0.0.1 only.
+    static func media(recordingsIn directory: URL) -> SimulatorMedia {
+        SimulatorMedia(options: SimulatorMediaOptions(recordDirectory: directory.path, localAddresses: ["127.0.0.1"]), logger: Logging.engine)
     }
 
     /// PSN settings that point every base URL at a running simulator.

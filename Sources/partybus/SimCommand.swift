@@ -18,11 +18,15 @@ struct SimCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "Port on 127.0.0.1 (0: any free port).") var port = 0
+    @Option(name: .long, help: "Give scripted members real audio (a tone each) and record what they and bridges hear into this folder.")
+    var media: String?
 
     func run() async throws {
         let config = try global.loadConfig()
         let configuration = try BuiltinSimulator.configuration(config, port: port)
-        let simulator = PSNSimulator(configuration: configuration, logger: Logging.engine)
+        let simulator = PSNSimulator(
+            configuration: configuration, logger: Logging.engine,
+            mediaHooks: media.map { BuiltinSimulator.media(recordingsIn: URL(fileURLWithPath: $0)) })
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: simulator), .init(service: SimAnnouncer(simulator: simulator))],

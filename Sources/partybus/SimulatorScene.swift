@@ -19,8 +19,9 @@ enum SimulatorScene {
             (.seconds(1), cast[0].onlineId, "join", [:]),
             (.seconds(1), cast[1].onlineId, "join", [:]),
             (.milliseconds(500), cast[0].onlineId, "patchMember", ["customData4": .string("WyIiLCJBUUFBQUE9PSIsIjEiLCIwIiwiNi4yLjAiLCIwIiwiMCIsIjAiLCIiLCIiXQ==")]),
-            (.seconds(4), cast[1].onlineId, "leave", [:]),
-            (.seconds(2), cast[0].onlineId, "leave", [:]),
+            // Long enough to hear them (each member's simulator peer sends its own tone when media is on).
+            (.seconds(20), cast[1].onlineId, "leave", [:]),
+            (.seconds(10), cast[0].onlineId, "leave", [:]),
         ]
         for (pause, actor, action, arguments) in steps {
             try await Task.sleep(for: pause)

@@ -21,6 +21,7 @@ struct UpCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Flag(name: .long, help: "Use the built-in simulator even when credentials are configured.") var sim = false
     @Flag(name: .long, help: "Against the simulator, do not play the scripted party scene.") var noScene = false
+    @Flag(name: .long, help: "Against the simulator, give its members no audio (no webrtcbin peers).") var noMedia = false
     @Flag(name: .long, help: "Do not print events.") var quiet = false
     @Flag(name: .long, help: "Print events as JSON lines.") var json = false
 
@@ -34,7 +35,10 @@ struct UpCommand: AsyncParsableCommand {
         let voiceOptions = VoiceSupport.options(config, simulated: simulated)
         if simulated {
             config.engine.dataDir = config.dataDirectory.appendingPathComponent("sim").path
-            let made = PSNSimulator(configuration: try BuiltinSimulator.configuration(config), logger: Logging.engine)
+            let recordings = config.dataDirectory.appendingPathComponent("recordings")
+            let made = PSNSimulator(
+                configuration: try BuiltinSimulator.configuration(config), logger: Logging.engine,
+                mediaHooks: noMedia ? nil : BuiltinSimulator.media(recordingsIn: recordings))
             simulator = made
             services.append(.init(service: made))
         }
