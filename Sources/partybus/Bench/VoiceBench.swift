@@ -66,14 +66,19 @@ struct VoiceBench: AsyncParsableCommand {
         printError("warning: this is a debug build; run `swift run -c release partybus bench voice`")
         #endif
         Logging.bootstrapOnce(level: .error)
+        print("PartyBus voice benchmark")
+        // First, while this process holds nothing else: CPU and RSS of our side alone.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("partybus-bench-voice-usage-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try await measureUsage(folder: folder, seconds: seconds)
+        try await runAll()
+    }
+
+    func runAll() async throws {
         var configuration = SimulatorConfiguration(accounts: [BuiltinSimulator.me] + BuiltinSimulator.cast)
         configuration.clientSecret = "sim-client-secret"
-        let joins = self.joins, clicks = self.clicks, seconds = self.seconds
-        let extra = (4...6).map { n in
-            SimulatedAccount(
-                accountId: "\(n)00000000000000000\(n)", onlineId: "bench-\(n)", npsso: "bench-npsso-\(n)-" + String(repeating: "0", count: 50))
-        }
-        configuration.accounts += extra
+        let joins = self.joins, clicks = self.clicks
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("partybus-bench-voice-\(getpid())")
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -87,7 +92,7 @@ struct VoiceBench: AsyncParsableCommand {
             let me = try await VoiceBenchClient(
                 simulator: simulator, account: BuiltinSimulator.me, graph: silent, variables: [:],
                 folder: folder.appendingPathComponent("me"))
-            print("PartyBus voice benchmark (simulator and both members in this process, ICE on 127.0.0.1)")
+            print("  then the simulator and two members in this process, ICE on 127.0.0.1:")
             var firstAudio: [Double] = []
             var sessionId = ""
             for round in 0..<joins {
@@ -136,29 +141,62 @@ struct VoiceBench: AsyncParsableCommand {
                          median, endToEnd.first!, endToEnd.last!, endToEnd.count))
             print(String(format: "  added latency RTP in → audio out ≈ %.1f ms (mouth → ear minus the 20 ms Opus frame; goal ≤ 60 ms)", median - 20))
 
-            // CPU and RSS of this whole process (simulator + every member's graph), with 1 and then 4 remote
-            // members in a full mesh; per-peer figures divide by the number of WebRTC peers in the process.
-            let one = try await Self.usage(seconds: seconds)
-            print(String(format: "  1 remote member (2 peers in the process): CPU %.1f %% of one core, RSS %.0f MB over %d s",
-                         one.cpu, one.rssMB, seconds))
-            var others: [VoiceBenchClient] = []
-            for account in extra {
-                try await host.client.parties.invite(sessionId, accountIds: [account.accountId])
-                let member = try await VoiceBenchClient(
-                    simulator: simulator, account: account, graph: silent, variables: [:], folder: folder.appendingPathComponent(account.onlineId))
-                try await member.client.parties.join(sessionId)
-                _ = try await me.wait(for: "voice.first_audio", containing: account.accountId)
-                others.append(member)
-            }
-            let four = try await Self.usage(seconds: seconds)
-            print(String(format: "  4 remote members (20 peers in the process): CPU %.1f %% of one core, RSS %.0f MB over %d s",
-                         four.cpu, four.rssMB, seconds))
-            print(String(format: "  per peer ≈ %.2f %% CPU (goal ≤ 2 %% per member); our side alone holds 4 of the 20 peers",
-                         four.cpu / 20))
-            for member in others { await member.close() }
             await me.close()
             await host.close()
             return ()
         }
+    }
+
+    /// CPU and RSS of our side only: the simulator and its media members run in a child `partybus sim --media`
+    /// process; this process holds our client, event log and voice graph (a tone as the mic, playback clocked
+    /// into a fakesink).
+    func measureUsage(folder: URL, seconds: Int) async throws {
+        let members = (1...4).map { n in
+            SimulatedAccount(accountId: "700000000000000000\(n)", onlineId: "bench-member-\(n)", npsso: "")
+        }
+        var simulatorConfig = SimulatorConfiguration(accounts: [BuiltinSimulator.me] + members)
+        simulatorConfig.clientSecret = "sim-client-secret"
+        let configFile = folder.appendingPathComponent("sim.json")
+        let encoded = try JSONEncoder().encode(["sim": simulatorConfig])
+        try encoded.write(to: configFile)
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        child.arguments = ["sim", "--config", configFile.path, "--data-dir", folder.appendingPathComponent("sim").path,
+                           "--media", folder.appendingPathComponent("recordings").path, "--log-level", "error"]
+        let output = Pipe()
+        child.standardOutput = output
+        try child.run()
+        defer { child.terminate(); child.waitUntilExit() }
+        var text = ""
+        while !text.contains("listening on "), child.isRunning {
+            text += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        guard let line = text.split(separator: "\n").first(where: { $0.contains("listening on ") }) else {
+            throw VoiceError("the child simulator did not start")
+        }
+        let baseURL = String(line.split(separator: " ").last!)
+        let tone = folder.appendingPathComponent("tone.yaml")
+        try Self.graph(wave: "sine").write(to: tone, atomically: true, encoding: .utf8)
+        let me = try await VoiceBenchClient(
+            baseURL: baseURL, configuration: simulatorConfig, account: BuiltinSimulator.me, graph: tone, variables: [:],
+            folder: folder.appendingPathComponent("usage-me"))
+        let sessionId = try await me.client.parties.create(name: "usage")
+        try await me.client.parties.invite(sessionId, accountIds: members.map(\.accountId))
+        let admin = CurlHTTPClient()
+        func join(_ member: SimulatedAccount) async throws {
+            let body = try JSONSerialization.data(withJSONObject: ["actor": member.onlineId, "action": "join", "args": ["sessionId": sessionId]])
+            _ = try await admin.send(HTTPRequest(
+                method: .POST, url: "\(baseURL)/sim/admin/act", headers: [("Content-Type", "application/json")], body: body))
+            _ = try await me.wait(for: "voice.first_audio", containing: member.accountId)
+        }
+        try await join(members[0])
+        let one = try await Self.usage(seconds: seconds)
+        print(String(format: "  our side with 1 remote member: CPU %.1f %% of one core, RSS %.0f MB (peak over %d s; goal ≤ 2 %% per member, ≤ 80 MB)",
+                     one.cpu, one.rssMB, seconds))
+        for member in members.dropFirst() { try await join(member) }
+        let four = try await Self.usage(seconds: seconds)
+        print(String(format: "  our side with 4 remote members: CPU %.1f %% of one core (%.1f %% per member), RSS %.0f MB (peak over %d s)",
+                     four.cpu, four.cpu / 4, four.rssMB, seconds))
+        await me.close()
     }
 }

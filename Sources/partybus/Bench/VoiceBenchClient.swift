@@ -13,11 +13,22 @@ final class VoiceBenchClient: Sendable {
     let folder: URL
     private let tasks: [Task<Void, Never>]
 
-    init(simulator: PSNSimulator, account: SimulatedAccount, graph: URL, variables: [String: String], folder: URL) async throws {
+    /// A client of the in-process simulator.
+    convenience init(simulator: PSNSimulator, account: SimulatedAccount, graph: URL, variables: [String: String], folder: URL) async throws {
+        try await self.init(
+            baseURL: simulator.baseURL!, configuration: simulator.configuration, account: account, graph: graph,
+            variables: variables, folder: folder)
+    }
+
+    /// A client of a simulator at `baseURL` (possibly another process); returns once its push socket is accepted.
+    init(
+        baseURL: String, configuration: SimulatorConfiguration, account: SimulatedAccount, graph: URL, variables: [String: String],
+        folder: URL
+    ) async throws {
         self.folder = folder
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         log = try EventLog(path: folder.appendingPathComponent("events.sqlite").path)
-        let settings = BuiltinSimulator.settings(PSNSettings.defaults, simulator: simulator.configuration, baseURL: simulator.baseURL!)
+        let settings = BuiltinSimulator.settings(PSNSettings.defaults, simulator: configuration, baseURL: baseURL)
         client = try PSNClient(settings: settings, dataDirectory: folder, log: log, source: .sim, logger: Logging.engine)
         let projection = LiveProjection<PartyProjection>(log: log)
         try await client.tokens.signIn(npsso: Secret(account.npsso))
@@ -33,7 +44,14 @@ final class VoiceBenchClient: Sendable {
         tasks = [
             Task { try? await projection.run() }, Task { await push.run() }, Task { try? await voice.run(from: from) },
         ]
-        while simulator.authenticatedPushSockets(accountId: account.accountId) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        // The 1003 frame gets no reply (E.3): ask the simulator's admin API when it has accepted the socket.
+        let admin = CurlHTTPClient()
+        while true {
+            let response = try await admin.send(HTTPRequest(
+                method: .GET, url: "\(baseURL)/sim/admin/push/sockets?accountId=\(account.accountId)", headers: [], body: nil))
+            if String(decoding: response.body, as: UTF8.self).contains("\"authenticated\":1") { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// The time the first event of `type` whose payload contains `text` was appended after `after` (seq), waiting.
