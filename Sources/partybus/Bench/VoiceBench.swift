@@ -15,6 +15,8 @@ struct VoiceBench: AsyncParsableCommand {
     @Option(name: .long, help: "Joins to time.") var joins = 5
     @Option(name: .long, help: "Clicks to time.") var clicks = 20
     @Option(name: .long, help: "Seconds per CPU/RSS window (1 and 4 remote members).") var seconds = 60
+    @Option(name: .long, help: "webrtcbin jitterbuffer latency in ms on the receiving side (the shipped graphs use 40).") var jitterbuffer = 40
+    @Flag(name: .long, help: "Skip the CPU/RSS windows.") var noUsage = false
 
     /// A tone (or clicks) as the mic, the mix through a clock-synchronised identity (`out`) into a fakesink.
     static func graph(wave: String) -> String {
@@ -32,7 +34,7 @@ struct VoiceBench: AsyncParsableCommand {
           - mic ! audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! volume name=mute ! enc ! pay ! send
           - mix ! audioconvert ! audio/x-raw,format=S16LE,channels=1 ! out ! sink
         peer:
-          webrtc: { bundle-policy: max-bundle, latency: 40 }
+          webrtc: { bundle-policy: max-bundle, latency: "${bench.latency:-40}" }
           receive: rtpopusdepay name=depay ! opusdec ! audioconvert ! audioresample ! volume name=level ! mix
           tap: level
         taps: { party-mix: mix, mic: send }
@@ -71,14 +73,14 @@ struct VoiceBench: AsyncParsableCommand {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("partybus-bench-voice-usage-\(getpid())")
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try await measureUsage(folder: folder, seconds: seconds)
+        if !noUsage { try await measureUsage(folder: folder, seconds: seconds) }
         try await runAll()
     }
 
     func runAll() async throws {
         var configuration = SimulatorConfiguration(accounts: [BuiltinSimulator.me] + BuiltinSimulator.cast)
         configuration.clientSecret = "sim-client-secret"
-        let joins = self.joins, clicks = self.clicks
+        let joins = self.joins, clicks = self.clicks, jitter = self.jitterbuffer
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("partybus-bench-voice-\(getpid())")
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -90,7 +92,7 @@ struct VoiceBench: AsyncParsableCommand {
                 simulator: simulator, account: BuiltinSimulator.cast[0], graph: ticking, variables: [:],
                 folder: folder.appendingPathComponent("host"))
             let me = try await VoiceBenchClient(
-                simulator: simulator, account: BuiltinSimulator.me, graph: silent, variables: [:],
+                simulator: simulator, account: BuiltinSimulator.me, graph: silent, variables: ["bench.latency": String(jitter)],
                 folder: folder.appendingPathComponent("me"))
             print("  then the simulator and two members in this process, ICE on 127.0.0.1:")
             var firstAudio: [Double] = []
