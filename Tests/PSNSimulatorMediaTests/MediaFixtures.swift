@@ -59,53 +59,11 @@ enum MediaFixture {
     }
 }
 
-/// WAV reading and tone detection (Goertzel), as in VoiceTests.
+/// Tone checks on recordings (AudioAnalysis in PartyBusTestSupport) and test WAV files.
 enum Audio {
-    static func readWAV(_ path: String) throws -> (samples: [Double], rate: Int, channels: Int) {
-        let data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        func u16(_ at: Int) -> Int { Int(data[at]) | Int(data[at + 1]) << 8 }
-        func u32(_ at: Int) -> Int { u16(at) | u16(at + 2) << 16 }
-        var offset = 12
-        var format = 0, channels = 0, rate = 0, bits = 0
-        var samples: [Double] = []
-        while offset + 8 <= data.count {
-            let id = String(decoding: data[offset..<offset + 4], as: UTF8.self)
-            var size = u32(offset + 4)
-            let body = offset + 8
-            if id == "fmt " {
-                format = u16(body); channels = u16(body + 2); rate = u32(body + 4); bits = u16(body + 14)
-            } else if id == "data" {
-                if size == 0 || body + size > data.count { size = data.count - body }
-                let step = max(bits / 8, 1)
-                var at = body
-                while at + step <= body + size {
-                    if format == 3 && bits == 32 {
-                        samples.append(Double(Float(bitPattern: UInt32(u32(at)))))
-                    } else if bits == 16 {
-                        samples.append(Double(Int16(bitPattern: UInt16(u16(at)))) / 32768)
-                    }
-                    at += step
-                }
-            }
-            offset = body + size + (size % 2)
-        }
-        return (samples, rate, max(channels, 1))
-    }
-
     /// Power of `frequency` in the last `seconds` of the file's first channel (Goertzel).
     static func power(_ path: String, _ frequency: Double, lastSeconds seconds: Double = 1) throws -> Double {
-        let wav = try readWAV(path)
-        let mono = stride(from: 0, to: wav.samples.count, by: wav.channels).map { wav.samples[$0] }
-        let window = mono.suffix(Int(Double(wav.rate) * seconds))
-        guard !window.isEmpty else { return 0 }
-        let coefficient = 2 * cos(2 * Double.pi * frequency / Double(wav.rate))
-        var previous = 0.0, before = 0.0
-        for sample in window {
-            let current = sample + coefficient * previous - before
-            before = previous
-            previous = current
-        }
-        return (previous * previous + before * before - coefficient * previous * before) / Double(window.count)
+        try AudioAnalysis.tail(path, frequency, seconds: seconds)
     }
 
     /// Writes a 48 kHz mono 16-bit WAV of a sine at `frequency`.
@@ -121,10 +79,7 @@ enum Audio {
     }
 
     /// Seconds of audio in the file.
-    static func duration(_ path: String) throws -> Double {
-        let wav = try readWAV(path)
-        return wav.rate == 0 ? 0 : Double(wav.samples.count / wav.channels) / Double(wav.rate)
-    }
+    static func duration(_ path: String) throws -> Double { try AudioAnalysis.duration(path) }
 }
 
 struct TestFailure: Error, CustomStringConvertible {

@@ -45,8 +45,8 @@ struct PartyVoiceTests {
             try await Task.sleep(for: .seconds(2))
             await me.stopVoice()
             await alice.stopVoice()
-            let meHears440 = try Audio.tail(me.output, 440), meHears660 = try Audio.tail(me.output, 660)
-            let aliceHears660 = try Audio.tail(alice.output, 660), aliceHears440 = try Audio.tail(alice.output, 440)
+            let meHears440 = try AudioAnalysis.tail(me.output, 440), meHears660 = try AudioAnalysis.tail(me.output, 660)
+            let aliceHears660 = try AudioAnalysis.tail(alice.output, 660), aliceHears440 = try AudioAnalysis.tail(alice.output, 440)
             #expect(meHears440 > 1e-4 && meHears440 > 50 * meHears660, "we hear alice's 440 Hz (\(meHears440) vs \(meHears660))")
             #expect(aliceHears660 > 1e-4 && aliceHears660 > 50 * aliceHears440, "alice hears our 660 Hz (\(aliceHears660) vs \(aliceHears440))")
             // Stopping deleted the bridge peer and the bridge (C.7): no bridge is left for us.
@@ -72,14 +72,14 @@ struct PartyVoiceTests {
             await me.stopVoice()
             await alice.stopVoice()
             #expect(try me.events("voice.mute_changed").count == 1)
-            let (aliceMix, rate) = try Audio.mono(alice.output)
-            let (myMix, _) = try Audio.mono(me.output)
+            let (aliceMix, rate) = try AudioAnalysis.mono(alice.output)
+            let (myMix, _) = try AudioAnalysis.mono(me.output)
             // Alice heard our tone before the mute and not after it.
-            let beforeMute = Audio.power(660, aliceMix.dropLast(Int(1.6 * Double(rate))).suffix(rate / 2), rate: rate)
-            let afterMute = Audio.power(660, aliceMix.suffix(rate / 2), rate: rate)
+            let beforeMute = AudioAnalysis.power(of: 660, in: aliceMix.dropLast(Int(1.6 * Double(rate))).suffix(rate / 2), rate: rate)
+            let afterMute = AudioAnalysis.power(of: 660, in: aliceMix.suffix(rate / 2), rate: rate)
             #expect(beforeMute > 1e-4 && afterMute < beforeMute / 100, "muted: \(beforeMute) → \(afterMute)")
-            let beforeVolume = Audio.power(440, myMix.dropLast(Int(1.6 * Double(rate))).suffix(rate / 2), rate: rate)
-            let afterVolume = Audio.power(440, myMix.suffix(rate / 2), rate: rate)
+            let beforeVolume = AudioAnalysis.power(of: 440, in: myMix.dropLast(Int(1.6 * Double(rate))).suffix(rate / 2), rate: rate)
+            let afterVolume = AudioAnalysis.power(of: 440, in: myMix.suffix(rate / 2), rate: rate)
             #expect(beforeVolume > 1e-4 && afterVolume < beforeVolume / 100, "volume 0: \(beforeVolume) → \(afterVolume)")
         }
     }
@@ -138,7 +138,7 @@ struct PartyVoiceTests {
             try await Task.sleep(for: .seconds(1.5))
             await me.stopVoice()
             await alice.stopVoice()
-            let new = try Audio.tail(alice.output, 880, seconds: 1), old = try Audio.tail(alice.output, 660, seconds: 1)
+            let new = try AudioAnalysis.tail(alice.output, 880, seconds: 1), old = try AudioAnalysis.tail(alice.output, 660, seconds: 1)
             #expect(new > 1e-4 && new > 50 * old, "alice hears the edited graph's 880 Hz (\(new) vs \(old))")
         }
     }
@@ -160,7 +160,7 @@ struct PartyVoiceTests {
             try await Task.sleep(for: .seconds(1.5))
             await me.stopVoice()
             await alice.stopVoice()
-            let alicePower = try Audio.tail(me.output, 440), bobPower = try Audio.tail(me.output, 880)
+            let alicePower = try AudioAnalysis.tail(me.output, 440), bobPower = try AudioAnalysis.tail(me.output, 880)
             #expect(alicePower > 1e-4 && alicePower > 50 * bobPower, "alice still heard, bob gone (\(alicePower) vs \(bobPower))")
             #expect(try me.events("voice.peer_removed").count == 1)
         }

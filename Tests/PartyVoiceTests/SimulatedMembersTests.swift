@@ -40,15 +40,15 @@ struct SimulatedMembersTests {
             await media.stopAll()
 
             for (member, tone) in zip(members, [440.0, 550, 770]) {
-                let heard = try Audio.tail(me.output, tone), own = try Audio.tail(me.output, 660)
+                let heard = try AudioAnalysis.tail(me.output, tone), own = try AudioAnalysis.tail(me.output, 660)
                 #expect(heard > 1e-4 && heard > 50 * own, "\(member.onlineId)'s \(tone) Hz in our mix (\(heard) vs our own \(own))")
                 let theirs = media.recordingPath(account: member.accountId, session: sessionId)
-                let ours = try Audio.tail(theirs, 660)
+                let ours = try AudioAnalysis.tail(theirs, 660)
                 #expect(ours > 1e-4, "\(member.onlineId) hears our 660 Hz (\(ours))")
             }
             let bridgeFile = media.bridgeRecordingPath(bridgeId: bridgeId)
             #expect(await media.waitUntilFinished(recording: bridgeFile))
-            let uplink = try Audio.tail(bridgeFile, 660), other = try Audio.tail(bridgeFile, 440)
+            let uplink = try AudioAnalysis.tail(bridgeFile, 660), other = try AudioAnalysis.tail(bridgeFile, 440)
             #expect(uplink > 1e-4 && uplink > 50 * other, "the bridge recorded our uplink tone (\(uplink) vs \(other))")
             #expect(simulator.bridgeCount(accountId: TestAccounts.me.accountId) == 0)
         }

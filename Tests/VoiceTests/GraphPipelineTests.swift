@@ -5,50 +5,6 @@ import Voice
 
 @Suite("Graphs running on GStreamer", .serialized)
 struct GraphPipelineTests {
-    /// Samples of a WAV file as doubles (16-bit PCM or 32-bit float), with its rate and channels.
-    static func readWAV(_ path: String) throws -> (samples: [Double], rate: Int, channels: Int) {
-        let data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        func u16(_ at: Int) -> Int { Int(data[at]) | Int(data[at + 1]) << 8 }
-        func u32(_ at: Int) -> Int { u16(at) | u16(at + 2) << 16 }
-        var offset = 12
-        var format = 0, channels = 0, rate = 0, bits = 0
-        var samples: [Double] = []
-        while offset + 8 <= data.count {
-            let id = String(decoding: data[offset..<offset + 4], as: UTF8.self)
-            var size = u32(offset + 4)
-            let body = offset + 8
-            if id == "fmt " {
-                format = u16(body); channels = u16(body + 2); rate = u32(body + 4); bits = u16(body + 14)
-            } else if id == "data" {
-                if size == 0 || body + size > data.count { size = data.count - body }
-                let step = bits / 8
-                var at = body
-                while at + step <= body + size {
-                    if format == 3 && bits == 32 {
-                        samples.append(Double(Float(bitPattern: UInt32(u32(at)))))
-                    } else if bits == 16 {
-                        samples.append(Double(Int16(bitPattern: UInt16(u16(at)))) / 32768)
-                    }
-                    at += step
-                }
-            }
-            offset = body + size + (size % 2)
-        }
-        return (samples, rate, max(channels, 1))
-    }
-
-    /// Power of `frequency` in `samples` (Goertzel).
-    static func power(of frequency: Double, in samples: ArraySlice<Double>, rate: Int) -> Double {
-        let coefficient = 2 * cos(2 * Double.pi * frequency / Double(rate))
-        var previous = 0.0, before = 0.0
-        for sample in samples {
-            let current = sample + coefficient * previous - before
-            before = previous
-            previous = current
-        }
-        return (previous * previous + before * before - coefficient * previous * before) / Double(samples.count)
-    }
-
     @Test(
         "the headless graph carries the mic tone through Opus, RTP and a peer's receive template into the mix file",
         arguments: [(660.0, 440.0), (440.0, 660.0)])
@@ -67,14 +23,14 @@ struct GraphPipelineTests {
         try await Task.sleep(for: .seconds(2))
         try await pipeline.finish()
 
-        let wav = try Self.readWAV(output)
+        let wav = try AudioAnalysis.readWAV(output)
         #expect(wav.rate > 0)
         // Mono view of the last second (skip the start while Opus and the mixer settle).
         let mono = stride(from: 0, to: wav.samples.count, by: wav.channels).map { wav.samples[$0] }
         #expect(mono.count > wav.rate, "at least a second of audio was written (\(mono.count) samples)")
         let window = mono.suffix(wav.rate)
-        let tone = Self.power(of: frequency, in: window, rate: wav.rate)
-        let other = Self.power(of: otherFrequency, in: window, rate: wav.rate)
+        let tone = AudioAnalysis.power(of: frequency, in: window, rate: wav.rate)
+        let other = AudioAnalysis.power(of: otherFrequency, in: window, rate: wav.rate)
         #expect(tone > 1e-4, "\(frequency) Hz is present (power \(tone))")
         #expect(tone > 50 * other, "\(frequency) Hz dominates \(otherFrequency) Hz (\(tone) vs \(other))")
     }
@@ -96,13 +52,13 @@ struct GraphPipelineTests {
         try await Task.sleep(for: .milliseconds(1500))
         try await pipeline.finish()
 
-        let wav = try Self.readWAV(output)
+        let wav = try AudioAnalysis.readWAV(output)
         let mono = stride(from: 0, to: wav.samples.count, by: wav.channels).map { wav.samples[$0] }
         let second = wav.rate
         #expect(mono.count > 2 * second)
         // Before the change the tone is there; in the last half second after it, it is gone.
-        let before = Self.power(of: 660, in: mono[(second / 2)..<second], rate: wav.rate)
-        let after = Self.power(of: 660, in: mono.suffix(second / 2), rate: wav.rate)
+        let before = AudioAnalysis.power(of: 660, in: mono[(second / 2)..<second], rate: wav.rate)
+        let after = AudioAnalysis.power(of: 660, in: mono.suffix(second / 2), rate: wav.rate)
         #expect(before > 1e-4, "tone before muting the peer (\(before))")
         #expect(after < before / 1000, "tone gone after volume 0 (\(after) vs \(before))")
     }

@@ -17,11 +17,8 @@ struct WebRTCPeerTests {
         return spec
     }
 
-    static func tonePower(_ path: String, _ frequency: Double, lastSeconds: Double = 1) throws -> Double {
-        let wav = try GraphPipelineTests.readWAV(path)
-        let mono = stride(from: 0, to: wav.samples.count, by: wav.channels).map { wav.samples[$0] }
-        let window = mono.suffix(Int(Double(wav.rate) * lastSeconds))
-        return GraphPipelineTests.power(of: frequency, in: window, rate: wav.rate)
+    static func tonePower(_ path: String, _ frequency: Double) throws -> Double {
+        try AudioAnalysis.tail(path, frequency)
     }
 
     @Test("an offer and an answer between two graphs carry each side's tone to the other")

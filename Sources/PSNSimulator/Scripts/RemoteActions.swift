@@ -114,35 +114,15 @@ extension CoreState {
         }
     }
 
-    /// A D.4/D.5-shaped payload sent by `actor` (sorted keys, compact).
+    /// A D.4/D.5-shaped payload sent by `actor` (sorted keys, compact): the simulator's one miranda encoder.
     static func mirandaPayload(from actor: SimulatedAccount, to target: SimulatedAccount?, args: JSONObject) -> String {
-        func user(_ account: SimulatedAccount) -> JSONValue {
-            .object([
-                "account_id": .string(account.accountId),
-                "platform": .number(String(MirandaPayload.platformCode(for: account.platform) ?? 100_001)),
-            ])
-        }
-        let json: JSONValue = .object([
-            "from": user(actor),
-            "global_seq_num": args["globalSeqNum"] ?? .int(1),
-            "medias": .array([
-                .object([
-                    "media_records": .array([
-                        .object(["media_identifier": .string("voice_chat"), "mid": .string("0")])
-                    ]),
-                    "msids": .array([.string("0")]),
-                    "user": user(actor),
-                ])
-            ]),
-            "sdp": args["sdp"] ?? .string("v=0\r\n"),
-            "sdp_sequence_number": .string("1"),
-            "to": user(target ?? actor),
-            "type": args["type"] ?? .string("offer"),
-            "users": .array([user(actor)]),
-        ])
-        return MirandaPayload.envelope(
-            senderAccountId: UInt64(actor.accountId) ?? 0,
-            senderPlatformCode: MirandaPayload.platformCode(for: actor.platform) ?? 100_001, jsonText: json.serialized)
+        let sequence = args["globalSeqNum"].flatMap { Int($0.serialized) } ?? 1
+        return MirandaMessage(
+            type: args["type"]?.stringValue ?? "offer", sdp: args["sdp"]?.stringValue ?? "v=0\r\n",
+            from: .init(accountId: actor.accountId, restPlatform: actor.platform),
+            to: .init(accountId: (target ?? actor).accountId, restPlatform: (target ?? actor).platform),
+            globalSeqNum: sequence
+        ).envelope
     }
 
     func resolveTargets(_ value: JSONValue?) throws(APIError) -> [SimulatedAccount] {
