@@ -165,4 +165,63 @@ struct PartyVoiceTests {
             #expect(try me.events("voice.peer_removed").count == 1)
         }
     }
+
+    @Test("glare: when both offered, the earlier member's offer stands and the later one answers it")
+    func glare() async throws {
+        try await PSNSimulator.withRunning(configuration: simulatorConfiguration()) { simulator in
+            // Alice signs in without voice, so our offer to her stays unanswered; her offers are made by a graph of
+            // the test and arrive in our log as the push translator would put them there.
+            let me = try await VoiceMember(simulator: simulator, account: TestAccounts.me, tone: 660)
+            let alice = try ClientHarness(simulator: simulator)
+            try await alice.client.tokens.signIn(npsso: Secret(TestAccounts.alice.npsso))
+            let dir = try TemporaryDirectory()
+            let aliceGraph = try VoiceGraph(spec: GraphFile.load(
+                VoiceMember.headlessGraph.path, variables: ["test.tone": "440", "test.output": dir.path("alice.wav")]))
+            try aliceGraph.start()
+            let aliceId = TestAccounts.alice.accountId
+            func offerFromAlice(_ peer: String, in sessionId: String) async throws {
+                let sdp = try await aliceGraph.offer(peer: peer, settings: PeerSettings(localAddresses: ["127.0.0.1"]))
+                _ = try await me.harness.log.append(EventDraft(
+                    stream: "party/\(sessionId)",
+                    payload: PartyCustomMessage(
+                        sessionId: sessionId, channel: "miranda:12",
+                        payload: try PSN.MirandaMessage(
+                            kind: .offer, from: .init(accountId: aliceId, platform: 5),
+                            to: .init(accountId: TestAccounts.me.accountId, platform: 100_001), globalSequenceNumber: 1, sdp: sdp
+                        ).payload(),
+                        fromAccountId: aliceId, fromPlatform: "PS5"),
+                    source: .sim))
+            }
+
+            // 1. We joined first (joinOrder 1) and offered to alice; her crossing offer loses.
+            let sessionId = try await me.harness.client.parties.create(name: "glare")
+            try await me.harness.client.parties.invite(sessionId, accountIds: [aliceId])
+            try await alice.client.parties.join(sessionId)
+            #expect(try await me.waitFor("voice.peer_added", containing: "offerer"))
+            try await Task.sleep(for: .milliseconds(800))
+            try await offerFromAlice("first", in: sessionId)
+            #expect(try await me.waitFor("voice.signal_rejected", containing: "glare"))
+            #expect(await me.voice.status().peers.first { $0.peer == aliceId }?.role == "offerer")
+
+            // 2. Alice is the earlier member of a new party; our fallback offer crosses hers, and hers wins.
+            try await me.harness.client.parties.leave(sessionId)
+            try await alice.client.parties.leave(sessionId)
+            let second = try await alice.client.parties.create(name: "glare 2")
+            try await alice.client.parties.invite(second, accountIds: [TestAccounts.me.accountId])
+            try await me.harness.client.parties.join(second)
+            // No offer from alice within the fallback delay (3 s): we offer ourselves …
+            #expect(try await eventually(timeout: .seconds(10)) {
+                try me.events("voice.peer_added").filter { $0.payloadText.contains(second) && $0.payloadText.contains("offerer") }.count == 1
+            })
+            try await Task.sleep(for: .milliseconds(800))
+            // … and then hers arrives: she joined first, so we drop ours and answer.
+            try await offerFromAlice("second", in: second)
+            #expect(try await eventually {
+                try me.events("voice.peer_added").contains { $0.payloadText.contains(second) && $0.payloadText.contains("answerer") }
+            })
+            #expect(try me.events("voice.peer_removed").contains { $0.payloadText.contains("renegotiation") })
+            await me.stopVoice()
+            await aliceGraph.stop()
+        }
+    }
 }
