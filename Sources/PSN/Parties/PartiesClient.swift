@@ -152,7 +152,8 @@ public struct PartiesClient: Sendable {
         ]
         _ = try await api.call(
             .POST, "\(Self.base)/partySessions/\(try Self.checked(sessionId))/customMessage", stack: .core,
-            json: try Self.json(body), endpoint: "customMessage")
+            // Throttled per recipient: offers and answers to different members must not wait for each other.
+            json: try Self.json(body), endpoint: "customMessage to \(recipients.map(\.accountId).joined(separator: ","))")
     }
 
     /// B.9: links an rtcBridge bridge to the party (`X-PSN-SESSION-MANAGER-IGNORE-CONFLICT: true`).
