@@ -17,7 +17,7 @@ enum MediaGraphs {
           file: { element: filesink, props: { location: "${member.output}" } }
         links:
           - mic ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=1 ! enc ! pay ! send
-          - mix ! audioconvert ! audio/x-raw,format=S16LE ! wav ! file
+          - mix ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! audio/x-raw,format=S16LE ! wav ! file
         peer:
           webrtc: { bundle-policy: max-bundle, latency: 40 }
           receive: rtpopusdepay ! opusdec ! audioconvert ! audioresample ! volume name=level ! mix
@@ -41,7 +41,7 @@ enum MediaGraphs {
           file: { element: filesink, props: { location: "${member.output}" } }
         links:
           - mic ! decodebin ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=1 ! clocksync ! enc ! pay ! send
-          - mix ! audioconvert ! audio/x-raw,format=S16LE ! wav ! file
+          - mix ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! audio/x-raw,format=S16LE ! wav ! file
         peer:
           webrtc: { bundle-policy: max-bundle, latency: 40 }
           receive: rtpopusdepay ! opusdec ! audioconvert ! audioresample ! volume name=level ! mix
@@ -63,7 +63,7 @@ enum MediaGraphs {
           file:  { element: filesink, props: { location: "${bridge.output}" } }
         links:
           - quiet ! audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! mix
-          - mix ! audioconvert ! audio/x-raw,format=S16LE ! wav ! file
+          - mix ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! audio/x-raw,format=S16LE ! wav ! file
         peer:
           webrtc: { bundle-policy: max-bundle, latency: 40 }
           receive: rtpopusdepay ! opusdec ! audioconvert ! audioresample ! volume name=level ! mix

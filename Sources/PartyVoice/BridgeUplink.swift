@@ -33,7 +33,7 @@ extension PartyVoice {
             let offered = ContinuousClock.now
             step = "answer"
             guard running === state else { throw CancellationError() }
-            state.peers["bridge"] = .init(role: .answerer, answered: true, addedAt: offered)
+            state.peers["bridge"] = state.newPeer(.answerer, answered: true, at: offered)
             var settings = options.peer
             settings.receive = false
             settings.hostCandidateLimit = 1

@@ -76,9 +76,10 @@ public actor PartyVoice {
         case PartyCustomMessage.eventType:
             guard let message = try? event.decode(PartyCustomMessage.self), message.channel == "miranda:12" else { return }
             await signal(message)
-        case PartyMemberJoined.eventType:
-            guard let joined = try? event.decode(PartyMemberJoined.self) else { return }
-            await memberJoined(joined.sessionId, joined.member)
+        case PartyMemberJoined.eventType, PartySnapshot.eventType:
+            // Existing members offer to newcomers; a re-read of the party may show members we have no peer for.
+            guard let state = running, event.stream == "party/\(state.sessionId)" else { return }
+            await reconcile(state)
         case PartyMemberLeft.eventType:
             guard let left = try? event.decode(PartyMemberLeft.self) else { return }
             pendingOffers[left.sessionId]?[left.accountId] = nil
@@ -118,10 +119,19 @@ public actor PartyVoice {
         }
         await record(VoiceStarted(sessionId: sessionId, graph: spec.name, file: options.graphFile.path), sessionId)
         if options.bridge { startBridge(state) }
-        let myOrder = party.members[me]?.joinOrder ?? Int.max
-        var pending = pendingOffers.removeValue(forKey: sessionId) ?? [:]
-        for member in party.members.values.sorted(by: { ($0.joinOrder ?? 0) < ($1.joinOrder ?? 0) }) where member.accountId != me {
-            if let offer = pending.removeValue(forKey: member.accountId) {
+        await reconcile(state)
+    }
+
+    /// Brings the peers in line with the party as the projection shows it now: every other member gets a peer —
+    /// answered if their offer is waiting, offered if they joined after us, else a fallback offer if theirs does
+    /// not come. Members who already have a peer or a pending fallback are left alone. Runs at start and whenever
+    /// the party's membership is (re)read.
+    func reconcile(_ state: RunningVoice) async {
+        guard running === state, let party = parties.current.parties[state.sessionId] else { return }
+        let myOrder = party.members[state.me]?.joinOrder ?? Int.max
+        for member in party.members.values.sorted(by: { ($0.joinOrder ?? 0) < ($1.joinOrder ?? 0) })
+        where member.accountId != state.me && state.peers[member.accountId] == nil && state.fallbacks[member.accountId] == nil {
+            if let offer = pendingOffers[state.sessionId]?.removeValue(forKey: member.accountId) {
                 await answer(offer, from: member, state: state)
             } else if (member.joinOrder ?? 0) > myOrder {
                 await offer(to: member, state: state)

@@ -13,6 +13,8 @@ final class RunningVoice {
 
     /// One member's (or the bridge's) peer.
     struct Peer {
+        /// Which negotiation this is: work that resumes after an await checks it is still the current one.
+        var generation: UInt64
         var role: Role
         var answered: Bool
         var addedAt: ContinuousClock.Instant
@@ -32,6 +34,7 @@ final class RunningVoice {
     let graph: VoiceGraph
     let startedAt = ContinuousClock.now
     var peers: [String: Peer] = [:]
+    private var generations: UInt64 = 0
     var fallbacks: [String: Task<Void, Never>] = [:]
     var detectors: [String: SpeakingDetector] = [:]
     var volumes: [String: Double] = [:]
@@ -45,6 +48,15 @@ final class RunningVoice {
         self.me = me
         self.graph = graph
     }
+
+    /// A new peer entry (with a fresh generation).
+    func newPeer(_ role: Role, answered: Bool, at time: ContinuousClock.Instant = .now) -> Peer {
+        generations += 1
+        return Peer(generation: generations, role: role, answered: answered, addedAt: time)
+    }
+
+    /// Whether `peer` is still in the negotiation `generation` (not replaced or removed meanwhile).
+    func isCurrent(_ peer: String, _ generation: UInt64) -> Bool { peers[peer]?.generation == generation }
 
     /// The peer a `meter_<suffix>` level element belongs to.
     func peerForMeter(_ element: String) -> String? {

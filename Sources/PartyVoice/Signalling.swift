@@ -63,33 +63,41 @@ extension PartyVoice {
         return (UInt64(me) ?? 0) < (UInt64(member.accountId) ?? 0)
     }
 
-    /// Answers an offer: a fresh peer (an existing one is replaced — renegotiation), the answer sent back.
+    /// Answers an offer: a fresh peer (an existing one is replaced — renegotiation), the answer sent back. The actor
+    /// is free while webrtcbin gathers; if the peer is replaced meanwhile, this negotiation quietly gives way.
     func answer(_ offer: MirandaMessage, from member: PartyMember, state: RunningVoice) async {
         let peer = member.accountId
         state.fallbacks.removeValue(forKey: peer)?.cancel()
         if state.peers[peer] != nil { await removePeer(peer, sessionId: state.sessionId, reason: "renegotiation") }
-        state.peers[peer] = .init(role: .answerer, answered: true, addedAt: .now)
+        let entry = state.newPeer(.answerer, answered: true)
+        state.peers[peer] = entry
         await record(VoicePeerAdded(sessionId: state.sessionId, peer: peer, role: "answerer"), state.sessionId)
         do {
             let sdp = try await state.graph.answer(peer: peer, offer: offer.sdp, settings: options.peer)
+            guard state.isCurrent(peer, entry.generation) else { return }
             try await send(.answer, sdp: sdp, to: member, state: state)
         } catch {
+            guard state.isCurrent(peer, entry.generation) else { return }
             state.peers[peer] = nil
             await state.graph.removePeer(peer)
             await record(VoiceSignalRejected(sessionId: state.sessionId, from: peer, reason: "offer not answered: \(error)"), state.sessionId)
         }
     }
 
-    /// Offers to a member.
+    /// Offers to a member. If the peer is replaced while webrtcbin gathers (their crossing offer won), this offer is
+    /// dropped unsent.
     func offer(to member: PartyMember, state: RunningVoice) async {
         let peer = member.accountId
         guard running === state, state.peers[peer] == nil else { return }
-        state.peers[peer] = .init(role: .offerer, answered: false, addedAt: .now)
+        let entry = state.newPeer(.offerer, answered: false)
+        state.peers[peer] = entry
         await record(VoicePeerAdded(sessionId: state.sessionId, peer: peer, role: "offerer"), state.sessionId)
         do {
             let sdp = try await state.graph.offer(peer: peer, payloadType: 111, settings: options.peer)
+            guard state.isCurrent(peer, entry.generation) else { return }
             try await send(.offer, sdp: sdp, to: member, state: state)
         } catch {
+            guard state.isCurrent(peer, entry.generation) else { return }
             state.peers[peer] = nil
             await state.graph.removePeer(peer)
             await record(VoiceFailure(sessionId: state.sessionId, message: "offer to \(peer) failed: \(error)"), state.sessionId)
@@ -112,12 +120,6 @@ extension PartyVoice {
             parties.current.parties[sessionId]?.members[member.accountId] != nil
         else { return }
         state.fallbacks[member.accountId] = nil
-        await offer(to: member, state: state)
-    }
-
-    /// Existing members offer to newcomers.
-    func memberJoined(_ sessionId: String, _ member: PartyMember) async {
-        guard let state = running, state.sessionId == sessionId, member.accountId != state.me else { return }
         await offer(to: member, state: state)
     }
 

@@ -150,8 +150,8 @@ struct PartyVoiceTests {
             let bob = try await VoiceMember(simulator: simulator, account: TestAccounts.bob, tone: 880)
             try await me.harness.client.parties.invite(sessionId, accountIds: [TestAccounts.bob.accountId])
             try await bob.harness.client.parties.join(sessionId)
-            #expect(try await me.waitFor("voice.first_audio", containing: TestAccounts.bob.accountId))
-            #expect(try await me.waitFor("voice.first_audio", containing: TestAccounts.alice.accountId))
+            #expect(try await me.waitFor("voice.first_audio", containing: TestAccounts.bob.accountId), "\(me.voiceHistory())")
+            #expect(try await me.waitFor("voice.first_audio", containing: TestAccounts.alice.accountId), "\(me.voiceHistory())")
             // Bob was offered by both earlier members.
             #expect(try await bob.waitFor("voice.first_audio", containing: TestAccounts.alice.accountId))
             try await bob.harness.client.parties.leave(sessionId)
@@ -212,7 +212,7 @@ struct PartyVoiceTests {
             // No offer from alice within the fallback delay (3 s): we offer ourselves …
             #expect(try await eventually(timeout: .seconds(10)) {
                 try me.events("voice.peer_added").filter { $0.payloadText.contains(second) && $0.payloadText.contains("offerer") }.count == 1
-            })
+            }, "\(me.voiceHistory())")
             try await Task.sleep(for: .milliseconds(800))
             // … and then hers arrives: she joined first, so we drop ours and answer.
             try await offerFromAlice("second", in: second)

@@ -34,6 +34,13 @@ struct SimulatedMembersTests {
                 #expect(try await me.waitFor("voice.first_audio", containing: member.accountId), "\(member.onlineId) heard")
             }
             #expect(try await me.waitFor("voice.bridge_connected"))
+            // The uplink flows once the bridge peer's ICE is up.
+            #expect(try await eventually {
+                try me.events("voice.peer_state").contains {
+                    $0.payloadText.contains("\"peer\":\"bridge\"")
+                        && ($0.payloadText.contains("\"state\":\"connected\"") || $0.payloadText.contains("\"state\":\"completed\""))
+                }
+            }, "\(me.voiceHistory())")
             let bridgeId = try #require(try me.events("voice.bridge_connected").first?.decode(BridgeRef.self).bridgeId)
             try await Task.sleep(for: .seconds(2))
             await me.stopVoice()

@@ -55,6 +55,12 @@ final class VoiceMember: Sendable {
         try await eventually(timeout: timeout) { try events(type).contains { text.isEmpty || $0.payloadText.contains(text) } }
     }
 
+    /// Every voice event so far, one per line (shown when an expectation fails).
+    func voiceHistory() -> String {
+        ((try? harness.log.read(filter: EventFilter(types: ["voice.*"]))) ?? [])
+            .map { "\($0.type) \($0.payloadText.prefix(240))" }.joined(separator: "\n")
+    }
+
     /// Stops voice so the WAV is complete.
     func stopVoice() async { await voice.stop(reason: "test over") }
 }

@@ -32,7 +32,7 @@ struct VoiceBench: AsyncParsableCommand {
           sink: { element: fakesink, props: { sync: false } }
         links:
           - mic ! audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=1 ! volume name=mute ! enc ! pay ! send
-          - mix ! audioconvert ! audio/x-raw,format=S16LE,channels=1 ! out ! sink
+          - mix ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! audio/x-raw,format=S16LE,channels=1 ! out ! sink
         peer:
           webrtc: { bundle-policy: max-bundle, latency: "${bench.latency:-40}" }
           receive: rtpopusdepay name=depay ! opusdec ! audioconvert ! audioresample ! volume name=level ! mix
