@@ -28,8 +28,8 @@ struct PartyVoiceTests {
     func twoWay() async throws {
         try await PSNSimulator.withRunning(configuration: simulatorConfiguration()) { simulator in
             let (me, alice, _) = try await Self.pair(simulator, bridge: true)
-            #expect(try await me.waitFor("voice.first_audio", containing: TestAccounts.alice.accountId))
-            #expect(try await alice.waitFor("voice.first_audio", containing: TestAccounts.me.accountId))
+            #expect(try await me.waitFor("voice.first_audio", containing: TestAccounts.alice.accountId), "\(me.voiceHistory())")
+            #expect(try await alice.waitFor("voice.first_audio", containing: TestAccounts.me.accountId), "\(alice.voiceHistory())")
             #expect(try await me.waitFor("voice.bridge_connected"))
             if ProcessInfo.processInfo.environment["VOICE_DEBUG"] != nil {
                 for (name, member) in [("me", me), ("alice", alice)] {
