@@ -372,4 +372,20 @@ static inline gint64 pb_pipeline_latency_us(GstElement *pipeline) {
     return result;
 }
 
+/// Ends the stream right after the element called `name` (a mixer): end-of-stream is sent into whatever its
+/// src pad feeds, so file writers behind it finish with the audio up to now, whatever the mixer's inputs do next.
+static inline int pb_end_after(GstElement *pipeline, const char *name) {
+    GstElement *element = gst_bin_get_by_name(GST_BIN(pipeline), name);
+    if (!element) return 0;
+    GstPad *src = gst_element_get_static_pad(element, "src");
+    gst_object_unref(element);
+    if (!src) return 0;
+    GstPad *peer = gst_pad_get_peer(src);
+    gst_object_unref(src);
+    if (!peer) return 0;
+    gboolean sent = gst_pad_send_event(peer, gst_event_new_eos());
+    gst_object_unref(peer);
+    return sent ? 1 : 0;
+}
+
 #endif

@@ -31,7 +31,7 @@ struct SimulatedMembersTests {
                 _ = try simulator.perform(actor: member.onlineId, action: "join", args: ["sessionId": .string(sessionId)])
             }
             for member in members {
-                #expect(try await me.waitFor("voice.first_audio", containing: member.accountId), "\(member.onlineId) heard")
+                #expect(try await me.waitFor("voice.first_audio", containing: member.accountId), "\(member.onlineId) heard\n\(me.voiceHistory())")
             }
             #expect(try await me.waitFor("voice.bridge_connected"))
             // The uplink flows once the bridge peer's ICE is up.
@@ -42,7 +42,13 @@ struct SimulatedMembersTests {
                 }
             }, "\(me.voiceHistory())")
             let bridgeId = try #require(try me.events("voice.bridge_connected").first?.decode(BridgeRef.self).bridgeId)
-            try await Task.sleep(for: .seconds(2))
+            // Media may follow ICE by a DTLS retransmission or two: wait until every recording has our tone.
+            let bridgeFile = media.bridgeRecordingPath(bridgeId: bridgeId)
+            let recordings = [bridgeFile] + members.map { media.recordingPath(account: $0.accountId, session: sessionId) }
+            #expect(try await eventually(timeout: .seconds(15)) {
+                recordings.allSatisfy { ((try? AudioAnalysis.tail($0, 660, seconds: 0.5)) ?? 0) > 1e-4 }
+            }, "our tone reached the bridge and every member")
+            try await Task.sleep(for: .seconds(1))
             await me.stopVoice()
             await media.stopAll()
 
@@ -53,7 +59,6 @@ struct SimulatedMembersTests {
                 let ours = try AudioAnalysis.tail(theirs, 660)
                 #expect(ours > 1e-4, "\(member.onlineId) hears our 660 Hz (\(ours))")
             }
-            let bridgeFile = media.bridgeRecordingPath(bridgeId: bridgeId)
             #expect(await media.waitUntilFinished(recording: bridgeFile))
             let uplink = try AudioAnalysis.tail(bridgeFile, 660), other = try AudioAnalysis.tail(bridgeFile, 440)
             #expect(uplink > 1e-4 && uplink > 50 * other, "the bridge recorded our uplink tone (\(uplink) vs \(other))")

@@ -143,15 +143,19 @@ public final class VoiceGraph: Sendable {
     /// The per-peer volume element of `peer` (nil without a receive branch).
     public func volumeElement(of peer: String) -> String? { peers.withLock { $0[peer]?.description.volume } }
 
-    /// Removes every peer, then sends end-of-stream and waits for it (so file writers finish), then stops.
+    /// Ends the graph so its files are complete and hold the audio up to this moment: end-of-stream goes in right
+    /// after each mixer first (tearing peers down takes a while, and a live mixer would fill that time with
+    /// silence), then every peer is removed, the sources get end-of-stream, and the pipeline stops once its sinks
+    /// have finished (or after `timeout`).
     public func finish(timeout: Duration = .seconds(10)) async {
+        let mixers = spec.nodes.filter { ["audiomixer", "liveadder", "adder"].contains($0.element) }.map(\.name)
+        if running.load(ordering: .sequentiallyConsistent) {
+            for mixer in mixers { _ = pb_end_after(pipeline.pipeline, mixer) }
+        }
         for peer in peerIds { await removePeer(peer) }
         guard running.load(ordering: .sequentiallyConsistent) else { return }
         pb_send_eos(pipeline.pipeline)
-        // A mixer whose inputs were all peers has none left to carry the end-of-stream; give it one that does.
-        for node in spec.nodes where ["audiomixer", "liveadder", "adder"].contains(node.element) {
-            _ = pb_end_aggregator(pipeline.pipeline, node.name)
-        }
+        for mixer in mixers { _ = pb_end_aggregator(pipeline.pipeline, mixer) }
         // Waited for on a dispatch thread: a cancelled caller (shutdown) still gets complete files.
         let deadline = ContinuousClock.now + timeout
         let ended = EndFlag(graph: self)
