@@ -242,10 +242,16 @@ public actor PartyVoice {
         guard let state = running, state.sessionId == sessionId else { return }
         switch event {
         case .iceState(let peer, let ice):
-            if peer == "bridge" { state.bridge?.connected = ice == "connected" || ice == "completed" }
+            let up = ice == "connected" || ice == "completed"
+            if peer == "bridge" { state.bridge?.connected = up }
+            let wasUp = state.peers[peer].map { $0.ice == "connected" || $0.ice == "completed" } ?? true
             state.peers[peer]?.ice = ice
             await record(VoicePeerState(sessionId: sessionId, peer: peer, state: ice), sessionId)
+            if up, !wasUp, peer != "bridge", let generation = state.peers[peer]?.generation {
+                watchForAudio(peer, generation: generation, state: state)
+            }
         case .firstAudio(let peer):
+            state.peers[peer]?.heard = true
             let now = ContinuousClock.now
             let added = state.peers[peer]?.addedAt ?? state.startedAt
             await record(
@@ -266,6 +272,29 @@ public actor PartyVoice {
         case .endOfStream:
             return
         }
+    }
+
+    /// ICE is up for a member: if no audio of theirs reaches the mix within `silentPeerTimeout`, the connection is
+    /// renegotiated once (we offer afresh) — a DTLS handshake lost at the wrong moment otherwise leaves a peer that
+    /// is connected and silent for good.
+    func watchForAudio(_ peer: String, generation: UInt64, state: RunningVoice) {
+        let timeout = options.silentPeerTimeout
+        guard timeout > .zero else { return }
+        let sessionId = state.sessionId
+        Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.renegotiateIfSilent(peer, generation: generation, sessionId: sessionId)
+        }
+    }
+
+    func renegotiateIfSilent(_ peer: String, generation: UInt64, sessionId: String) async {
+        guard let state = running, state.sessionId == sessionId, state.isCurrent(peer, generation),
+            state.peers[peer]?.heard == false, !state.silentRetries.contains(peer),
+            let member = parties.current.parties[sessionId]?.members[peer]
+        else { return }
+        state.silentRetries.insert(peer)
+        await removePeer(peer, sessionId: sessionId, reason: "connected but no audio within \(options.silentPeerTimeout); renegotiating")
+        await offer(to: member, state: state)
     }
 
     static func ms(_ duration: Duration) -> Int64 {

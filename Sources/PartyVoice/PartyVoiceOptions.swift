@@ -19,13 +19,17 @@ public struct PartyVoiceOptions: Sendable {
     public var offerFallbackDelay: Duration
     /// Check the graph file for edits this often (0 = never).
     public var reloadInterval: Duration
+    /// A member whose ICE is up but whose audio has not arrived after this long is renegotiated once (0 = never).
+    public var silentPeerTimeout: Duration
 
     /// Options with the protocol's pacing.
     public init(
         graphFile: URL, variables: [String: String] = [:], peer: PeerSettings = .init(), bridge: Bool = true,
         bridgeLinkDelay: Duration = .milliseconds(600), bridgePeerDelay: Duration = .milliseconds(500),
-        offerFallbackDelay: Duration = .seconds(3), reloadInterval: Duration = .seconds(1)
+        offerFallbackDelay: Duration = .seconds(3), reloadInterval: Duration = .seconds(1),
+        silentPeerTimeout: Duration = .seconds(4)
     ) {
+        self.silentPeerTimeout = silentPeerTimeout
         self.graphFile = graphFile
         self.variables = variables
         self.peer = peer

@@ -19,6 +19,8 @@ final class RunningVoice {
         var answered: Bool
         var addedAt: ContinuousClock.Instant
         var ice = "new"
+        /// Decoded audio from this peer reached the mix.
+        var heard = false
     }
 
     /// The uplink (C): ids are never reused after a delete or an error.
@@ -38,6 +40,8 @@ final class RunningVoice {
     var fallbacks: [String: Task<Void, Never>] = [:]
     var detectors: [String: SpeakingDetector] = [:]
     var volumes: [String: Double] = [:]
+    /// Members renegotiated once because ICE came up but no audio followed (never more than once each).
+    var silentRetries: Set<String> = []
     var muted = false
     var bridge: Bridge?
     var bridgeTask: Task<Void, Never>?

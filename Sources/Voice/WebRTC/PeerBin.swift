@@ -1,4 +1,5 @@
 import CGStreamer
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -18,11 +19,15 @@ final class PeerBin: @unchecked Sendable {
     }
     let payloadType: Int
     var sends: Bool { description.sendEntry != nil }
+    /// Every blocking call on this peer (negotiation steps, removal) runs here, one after the other: tearing the
+    /// bin down while webrtcbin still works on a promise for it would dispose elements that are still playing.
+    let queue: DispatchQueue
 
     init(peer: String, description: PeerBinDescription, settings: PeerSettings, bridge: CallbackBridge) throws {
         self.peer = peer
         self.description = description
         self.bridge = bridge
+        queue = DispatchQueue(label: "partybus.voice.peer.\(peer)")
         payloadType = Int(description.text.firstMatch(of: /rtpopuspay pt=(\d+)/)?.1 ?? "111") ?? 111
         var message: UnsafeMutablePointer<CChar>?
         let built = GStreamerRegistry.withRegistry { pb_parse_bin(description.text, "peer_\(description.webrtc)", &message) }
@@ -36,6 +41,10 @@ final class PeerBin: @unchecked Sendable {
             throw VoiceError("peer \(peer): the bin has no webrtcbin")
         }
         self.webrtc = webrtc
+        if description.sendEntry != nil {
+            _ = pb_webrtc_prefer_codec(
+                webrtc, "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=\(payloadType)")
+        }
         if let stun = settings.stunServer { pb_webrtc_set_stun(webrtc, stun) }
         for address in settings.localAddresses { _ = pb_webrtc_add_local_address(webrtc, address) }
         connectICEState(webrtc, bridge: bridge)

@@ -94,13 +94,13 @@ public final class VoiceGraph: Sendable {
         let bin = try addPeer(peer, payloadType: offer.opusPayloadType, settings: settings)
         bin.remoteClockRate = offer.opusClockRate
         do {
-            return try await Self.blocking {
+            return try await Self.blocking(on: bin.queue) {
                 try bin.setDescription(remote: true, offer: true, text: offer.forWebRTCBin)
                 try bin.createLocal(offer: false)
                 return try bin.completeLocalSDP(settings: settings)
             }
         } catch {
-            await removePeer(peer)
+            await remove(peer, bin: bin)
             throw error
         }
     }
@@ -110,13 +110,13 @@ public final class VoiceGraph: Sendable {
     public func offer(peer: String, payloadType: Int = 111, settings: PeerSettings = .init()) async throws -> String {
         let bin = try addPeer(peer, payloadType: payloadType, settings: settings)
         do {
-            return try await Self.blocking {
+            return try await Self.blocking(on: bin.queue) {
                 if !bin.sends { try bin.addReceiveOnlyTransceiver(payloadType: payloadType) }
                 try bin.createLocal(offer: true)
                 return try bin.completeLocalSDP(settings: settings)
             }
         } catch {
-            await removePeer(peer)
+            await remove(peer, bin: bin)
             throw error
         }
     }
@@ -125,14 +125,26 @@ public final class VoiceGraph: Sendable {
     public func acceptAnswer(peer: String, answer text: String) async throws {
         let answer = try SessionDescription(text)
         guard let bin = peers.withLock({ $0[peer] }) else { throw VoiceError("no peer '\(peer)' is waiting for an answer") }
-        try await Self.blocking { try bin.setDescription(remote: true, offer: false, text: answer.forWebRTCBin) }
+        try await Self.blocking(on: bin.queue) { try bin.setDescription(remote: true, offer: false, text: answer.forWebRTCBin) }
     }
 
     /// Removes a peer's bin; the rest of the graph keeps playing. Nothing happens for an unknown peer.
     public func removePeer(_ peer: String) async {
         guard let bin = peers.withLock({ $0.removeValue(forKey: peer) }) else { return }
         let pipeline = self.pipeline
-        await Self.blockingQuietly { bin.remove(from: pipeline.pipeline) }
+        await Self.blockingQuietly(on: bin.queue) { bin.remove(from: pipeline.pipeline) }
+    }
+
+    /// Removes `bin` if it is still the peer's (a failed negotiation must not take down the bin that replaced it).
+    private func remove(_ peer: String, bin: PeerBin) async {
+        let owned = peers.withLock { bins -> Bool in
+            guard bins[peer] === bin else { return false }
+            bins[peer] = nil
+            return true
+        }
+        guard owned else { return }
+        let pipeline = self.pipeline
+        await Self.blockingQuietly(on: bin.queue) { bin.remove(from: pipeline.pipeline) }
     }
 
     /// Sets a property of a named element while playing (mute, per-peer volume).
@@ -175,15 +187,25 @@ public final class VoiceGraph: Sendable {
     }
 
     private func addPeer(_ peer: String, payloadType: Int, settings: PeerSettings) throws -> PeerBin {
-        guard peers.withLock({ $0[peer] }) == nil else { throw VoiceError("peer '\(peer)' is already in the graph") }
         let suffix = Self.elementSuffix(peer)
         let send = settings.send && micTap != nil
         let description = PeerBinDescription.make(
             spec: spec, suffix: suffix, payloadType: payloadType, send: send, receive: settings.receive)
         let bridge = CallbackBridge(continuation: continuation, peer: peer)
         let bin = try PeerBin(peer: peer, description: description, settings: settings, bridge: bridge)
-        try bin.attach(to: pipeline.pipeline, micTap: send ? micTap : nil)
-        peers.withLock { $0[peer] = bin }
+        // Check and claim the peer's slot in one step: two negotiations for one peer must not both attach.
+        let claimed = peers.withLock { bins -> Bool in
+            guard bins[peer] == nil else { return false }
+            bins[peer] = bin
+            return true
+        }
+        guard claimed else { throw VoiceError("peer '\(peer)' is already in the graph") }
+        do {
+            try bin.attach(to: pipeline.pipeline, micTap: send ? micTap : nil)
+        } catch {
+            peers.withLock { bins in if bins[peer] === bin { bins[peer] = nil } }
+            throw error
+        }
         return bin
     }
 
@@ -192,16 +214,16 @@ public final class VoiceGraph: Sendable {
         String(peer.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
     }
 
-    /// Runs blocking GStreamer work on a dispatch thread.
-    static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Runs blocking GStreamer work on a dispatch queue (a peer's own serial queue, or any thread).
+    static func blocking<T: Sendable>(on queue: DispatchQueue = .global(), _ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+            queue.async { continuation.resume(with: Result { try work() }) }
         }
     }
 
-    static func blockingQuietly(_ work: @escaping @Sendable () -> Void) async {
+    static func blockingQuietly(on queue: DispatchQueue = .global(), _ work: @escaping @Sendable () -> Void) async {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { work(); continuation.resume() }
+            queue.async { work(); continuation.resume() }
         }
     }
 }
