@@ -51,10 +51,44 @@ static inline int pb_webrtc_add_recvonly_transceiver(GstElement *webrtc, const c
     return 1;
 }
 
-/// The error text a promise was answered with, or NULL (caller frees with g_free).
-static inline char *pb_promise_error(GstPromise *promise) {
-    GstPromiseResult result = gst_promise_wait(promise);
-    if (result != GST_PROMISE_RESULT_REPLIED) return g_strdup("webrtcbin did not answer the request");
+/// A promise that can be waited for with a deadline (gst_promise_wait has none: a webrtcbin that never answers
+/// would block its caller, and every later step of that peer, for good).
+typedef struct { GMutex lock; GCond cond; gboolean done; } pb_promise_waiter;
+static inline void pb_promise_changed(GstPromise *promise, gpointer data) {
+    (void)promise;
+    pb_promise_waiter *waiter = (pb_promise_waiter *)data;
+    g_mutex_lock(&waiter->lock);
+    waiter->done = TRUE;
+    g_cond_signal(&waiter->cond);
+    g_mutex_unlock(&waiter->lock);
+}
+static inline pb_promise_waiter *pb_promise_waiter_new(void) {
+    pb_promise_waiter *waiter = g_new0(pb_promise_waiter, 1);
+    g_mutex_init(&waiter->lock);
+    g_cond_init(&waiter->cond);
+    return waiter;
+}
+static inline GstPromise *pb_promise_new(pb_promise_waiter *waiter) {
+    return gst_promise_new_with_change_func(pb_promise_changed, waiter, NULL);
+}
+
+/// Waits up to 5 s for the promise; returns the error text it was answered with, or NULL (caller frees with
+/// g_free). Frees the waiter.
+static inline char *pb_promise_error(GstPromise *promise, pb_promise_waiter *waiter) {
+    gint64 deadline = g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND;
+    g_mutex_lock(&waiter->lock);
+    while (!waiter->done) {
+        if (!g_cond_wait_until(&waiter->cond, &waiter->lock, deadline)) break;
+    }
+    gboolean done = waiter->done;
+    g_mutex_unlock(&waiter->lock);
+    if (!done) {
+        /* A reply racing the interrupt may still call the change func: the waiter is left allocated (rare). */
+        gst_promise_interrupt(promise);
+        return g_strdup("webrtcbin did not answer within 5 s");
+    }
+    g_mutex_clear(&waiter->lock); g_cond_clear(&waiter->cond); g_free(waiter);
+    if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) return g_strdup("webrtcbin did not answer the request");
     const GstStructure *reply = gst_promise_get_reply(promise);
     if (reply && gst_structure_has_field(reply, "error")) {
         GError *error = NULL;
@@ -76,9 +110,10 @@ static inline int pb_webrtc_set_description(GstElement *webrtc, int remote, int 
     }
     GstWebRTCSessionDescription *description = gst_webrtc_session_description_new(
         offer ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
-    GstPromise *promise = gst_promise_new();
+    pb_promise_waiter *waiter = pb_promise_waiter_new();
+    GstPromise *promise = pb_promise_new(waiter);
     g_signal_emit_by_name(webrtc, remote ? "set-remote-description" : "set-local-description", description, promise);
-    char *message = pb_promise_error(promise);
+    char *message = pb_promise_error(promise, waiter);
     gst_promise_unref(promise);
     gst_webrtc_session_description_free(description);
     if (message) { *error = message; return 0; }
@@ -88,18 +123,20 @@ static inline int pb_webrtc_set_description(GstElement *webrtc, int remote, int 
 /// Creates an offer (`offer` = 1) or an answer and sets it as the local description. Blocks. Returns 1, or 0 with a
 /// message in *error (g_free).
 static inline int pb_webrtc_create_local(GstElement *webrtc, int offer, char **error) {
-    GstPromise *promise = gst_promise_new();
+    pb_promise_waiter *waiter = pb_promise_waiter_new();
+    GstPromise *promise = pb_promise_new(waiter);
     g_signal_emit_by_name(webrtc, offer ? "create-offer" : "create-answer", NULL, promise);
-    char *message = pb_promise_error(promise);
+    char *message = pb_promise_error(promise, waiter);
     if (message) { gst_promise_unref(promise); *error = message; return 0; }
     const GstStructure *reply = gst_promise_get_reply(promise);
     GstWebRTCSessionDescription *description = NULL;
     if (reply) gst_structure_get(reply, offer ? "offer" : "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &description, NULL);
     gst_promise_unref(promise);
     if (!description) { *error = g_strdup(offer ? "webrtcbin made no offer" : "webrtcbin made no answer"); return 0; }
-    GstPromise *set = gst_promise_new();
+    pb_promise_waiter *set_waiter = pb_promise_waiter_new();
+    GstPromise *set = pb_promise_new(set_waiter);
     g_signal_emit_by_name(webrtc, "set-local-description", description, set);
-    message = pb_promise_error(set);
+    message = pb_promise_error(set, set_waiter);
     gst_promise_unref(set);
     gst_webrtc_session_description_free(description);
     if (message) { *error = message; return 0; }

@@ -56,17 +56,27 @@ extension PartyVoice {
         }
     }
 
-    /// Deletes the bridge peer, then the bridge (C.7); forgets both either way.
+    /// Deletes the bridge peer, then the bridge (C.7); forgets both either way. Bounded (5 s): at shutdown the server
+    /// may already be gone, and stopping must not wait for network retries.
     func deleteBridge(_ state: RunningVoice) async {
         guard let current = state.bridge else { return }
         state.bridge = nil
-        if let peerId = current.peerId {
-            do { try await client.bridges.deletePeer(current.bridge, peerId: peerId) } catch {
-                logger.warning("voice: deleting bridge peer failed: \(error)")
+        let bridges = client.bridges
+        let logger = self.logger
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                if let peerId = current.peerId {
+                    do { try await bridges.deletePeer(current.bridge, peerId: peerId) } catch {
+                        logger.warning("voice: deleting bridge peer failed: \(error)")
+                    }
+                }
+                do { try await bridges.deleteBridge(current.bridge) } catch {
+                    logger.warning("voice: deleting bridge failed: \(error)")
+                }
             }
-        }
-        do { try await client.bridges.deleteBridge(current.bridge) } catch {
-            logger.warning("voice: deleting bridge failed: \(error)")
+            group.addTask { try? await Task.sleep(for: .seconds(5)) }
+            await group.next()
+            group.cancelAll()
         }
     }
 }

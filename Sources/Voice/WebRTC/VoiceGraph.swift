@@ -51,6 +51,12 @@ public final class VoiceGraph: Sendable {
         }
     }
 
+    /// True for the first caller only.
+    private final class ResumeOnce: Sendable {
+        private let done = Mutex(false)
+        func first() -> Bool { done.withLock { value in defer { value = true }; return !value } }
+    }
+
     private struct EndFlag: Sendable {
         let graph: VoiceGraph
         var sawEnd: Bool { graph.sawEndOfStream.load(ordering: .sequentiallyConsistent) }
@@ -162,7 +168,12 @@ public final class VoiceGraph: Sendable {
     public func finish(timeout: Duration = .seconds(10)) async {
         let mixers = spec.nodes.filter { ["audiomixer", "liveadder", "adder"].contains($0.element) }.map(\.name)
         if running.load(ordering: .sequentiallyConsistent) {
-            for mixer in mixers { _ = pb_end_after(pipeline.pipeline, mixer) }
+            // A sink that never prerolled (a device that would not open) holds end-of-stream until the pipeline
+            // stops: wait for it a little, off this thread; stopping later releases it.
+            let pipeline = self.pipeline
+            await Self.blockingQuietly(atMost: .seconds(1)) {
+                for mixer in mixers { _ = pb_end_after(pipeline.pipeline, mixer) }
+            }
         }
         for peer in peerIds { await removePeer(peer) }
         guard running.load(ordering: .sequentiallyConsistent) else { return }
@@ -218,6 +229,18 @@ public final class VoiceGraph: Sendable {
     static func blocking<T: Sendable>(on queue: DispatchQueue = .global(), _ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+
+    /// Runs blocking work on a dispatch thread and waits for it at most `limit` (the work goes on regardless).
+    static func blockingQuietly(atMost limit: Duration, _ work: @escaping @Sendable () -> Void) async {
+        let resumed = ResumeOnce()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            @Sendable func resumeOnce() {
+                if resumed.first() { continuation.resume() }
+            }
+            DispatchQueue.global().async { work(); resumeOnce() }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(limit.components.seconds * 1000))) { resumeOnce() }
         }
     }
 
