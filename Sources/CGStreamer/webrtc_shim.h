@@ -425,32 +425,4 @@ static inline int pb_end_after(GstElement *pipeline, const char *name) {
     return sent ? 1 : 0;
 }
 
-/// Sets `codec-preferences` on the transceiver of every linked sink pad of webrtcbin, so an offer is matched to the
-/// send branch even before the first buffer has carried caps there (else webrtcbin may add a recvonly transceiver
-/// and answer without sending). Returns how many transceivers were set.
-static inline int pb_webrtc_prefer_codec(GstElement *webrtc, const char *caps_text) {
-    GstCaps *caps = gst_caps_from_string(caps_text);
-    if (!caps) return 0;
-    int count = 0;
-    GstIterator *pads = gst_element_iterate_sink_pads(webrtc);
-    GValue item = G_VALUE_INIT;
-    while (gst_iterator_next(pads, &item) == GST_ITERATOR_OK) {
-        GstPad *pad = (GstPad *)g_value_get_object(&item);
-        if (g_object_class_find_property(G_OBJECT_GET_CLASS(pad), "transceiver")) {
-            GstWebRTCRTPTransceiver *transceiver = NULL;
-            g_object_get(pad, "transceiver", &transceiver, NULL);
-            if (transceiver) {
-                g_object_set(transceiver, "codec-preferences", caps, NULL);
-                gst_object_unref(transceiver);
-                count++;
-            }
-        }
-        g_value_reset(&item);
-    }
-    g_value_unset(&item);
-    gst_iterator_free(pads);
-    gst_caps_unref(caps);
-    return count;
-}
-
 #endif

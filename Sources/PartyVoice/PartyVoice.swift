@@ -105,7 +105,7 @@ public actor PartyVoice {
     public func start(sessionId: String) async throws {
         if running?.sessionId == sessionId { return }
         if running != nil { await stop(reason: "switching to another party") }
-        guard let party = parties.current.parties[sessionId] else {
+        guard parties.current.parties[sessionId] != nil else {
             throw VoiceError("not in party \(sessionId) (join it first)")
         }
         guard let me = try await client.tokens.accountId() else { throw VoiceError("not signed in") }

@@ -41,10 +41,6 @@ final class PeerBin: @unchecked Sendable {
             throw VoiceError("peer \(peer): the bin has no webrtcbin")
         }
         self.webrtc = webrtc
-        if description.sendEntry != nil {
-            _ = pb_webrtc_prefer_codec(
-                webrtc, "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=\(payloadType)")
-        }
         if let stun = settings.stunServer { pb_webrtc_set_stun(webrtc, stun) }
         for address in settings.localAddresses { _ = pb_webrtc_add_local_address(webrtc, address) }
         connectICEState(webrtc, bridge: bridge)
