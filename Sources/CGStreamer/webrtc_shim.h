@@ -232,10 +232,28 @@ static inline int pb_bin_add(GstElement *pipeline, GstElement *bin) {
 /// Brings an element added to a playing pipeline to the pipeline's state.
 static inline int pb_sync_state(GstElement *element) { return gst_element_sync_state_with_parent(element) ? 1 : 0; }
 
+/// Brings `bin` and every element inside it to NULL, child by child if the bin as a whole did not get there (an
+/// element disposed while still PLAYING leaves its streaming thread spinning).
+static inline void pb_force_null(GstElement *bin) {
+    gst_element_set_locked_state(bin, TRUE);
+    if (gst_element_set_state(bin, GST_STATE_NULL) != GST_STATE_CHANGE_SUCCESS || GST_STATE(bin) != GST_STATE_NULL) {
+        GstIterator *children = gst_bin_iterate_recurse(GST_BIN(bin));
+        GValue item = G_VALUE_INIT;
+        while (gst_iterator_next(children, &item) == GST_ITERATOR_OK) {
+            GstElement *child = GST_ELEMENT(g_value_get_object(&item));
+            gst_element_set_state(child, GST_STATE_NULL);
+            g_value_reset(&item);
+        }
+        g_value_unset(&item);
+        gst_iterator_free(children);
+        gst_element_set_state(bin, GST_STATE_NULL);
+    }
+}
+
 /// Unlinks `bin` (its "sink" and "src" ghost pads), stops it and removes it from `pipeline`.
 static inline void pb_bin_remove(GstElement *pipeline, GstElement *bin) {
     pb_unlink_release(bin, "sink");
-    gst_element_set_state(bin, GST_STATE_NULL);
+    pb_force_null(bin);
     pb_unlink_release(bin, "src");
     gst_bin_remove(GST_BIN(pipeline), bin);
 }

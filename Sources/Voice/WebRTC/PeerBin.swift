@@ -52,6 +52,8 @@ final class PeerBin: @unchecked Sendable {
 
     deinit {
         pb_object_unref(webrtc)
+        // Never let the last reference go while anything inside still plays.
+        pb_force_null(bin)
         pb_object_unref(bin)
     }
 
