@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Logging
 public import PSN
 public import PartyBusCore
@@ -56,6 +56,7 @@ public actor PartyVoice {
         do {
             for try await event in log.subscribe(from: first) {
                 await parties.waitUntilFolded(event.seq)
+                if Task.isCancelled { break }
                 await handle(event)
             }
         } catch {

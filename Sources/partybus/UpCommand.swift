@@ -100,11 +100,9 @@ struct Daemon: Service, CustomStringConvertible {
         let firstSeq = log.head + 1
         let resolved = settings
         do {
-            try await cancelWhenGracefulShutdown {
-                try await runAll(log: log, client: client, projection: projection, firstSeq: firstSeq, settings: resolved)
-            }
-        } catch is CancellationError {
-            // Graceful shutdown cancels the children; that is a clean stop, not a failure.
+            try await runAll(log: log, client: client, projection: projection, firstSeq: firstSeq, settings: resolved)
+        } catch is CancellationError where Task.isShuttingDownGracefully {
+            // Graceful shutdown cancels the parts; that is a clean stop, not a failure.
         }
     }
 
@@ -120,36 +118,51 @@ struct Daemon: Service, CustomStringConvertible {
         let voiceAutoStart = self.voiceAutoStart
         let controlSocket = self.controlSocket
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await engine.run() }
-            group.addTask { try await projection.run() }
-            if let printer {
+            // Each part is cancelled on graceful shutdown (SIGTERM/SIGINT) and that counts as a clean stop; the
+            // control server instead follows graceful shutdown itself and drains its connections. A part that
+            // fails ends the daemon (the group cancels the others).
+            func part(_ name: String, cancelOnShutdown: Bool = true, _ body: @escaping @Sendable () async throws -> Void) {
                 group.addTask {
+                    defer { Logging.engine.debug("daemon: \(name) stopped") }
+                    do {
+                        if cancelOnShutdown { try await cancelWhenGracefulShutdown(body) } else { try await body() }
+                    } catch is CancellationError where Task.isShuttingDownGracefully {
+                        return
+                    }
+                }
+            }
+            part("engine") { try await engine.run() }
+            part("projection") { try await projection.run() }
+            if let printer {
+                part("printer") {
                     for try await event in log.subscribe(from: firstSeq) { printer.print(event) }
                 }
             }
-            if simulator != nil {
-                try await client.tokens.signIn(npsso: Secret(BuiltinSimulator.me.npsso))
-            } else if try await client.tokens.currentTokens() == nil {
-                if let npsso, !npsso.isEmpty {
-                    try await client.tokens.signIn(npsso: npsso)
-                } else {
-                    throw PSNError.signInRequired("run partybus login first (or set psn.npsso)")
+            try await cancelWhenGracefulShutdown {
+                if simulator != nil {
+                    try await client.tokens.signIn(npsso: Secret(BuiltinSimulator.me.npsso))
+                } else if try await client.tokens.currentTokens() == nil {
+                    if let npsso, !npsso.isEmpty {
+                        try await client.tokens.signIn(npsso: npsso)
+                    } else {
+                        throw PSNError.signInRequired("run partybus login first (or set psn.npsso)")
+                    }
                 }
             }
             let push = client.makePushClient(parties: projection)
-            group.addTask { await push.run() }
+            part("push") { await push.run() }
             if let options = voice {
                 let partyVoice = PartyVoice(
                     client: client, log: log, parties: projection, options: options, autoStart: voiceAutoStart,
                     source: simulator == nil ? .live : .sim, logger: Logging.engine)
-                group.addTask { try await partyVoice.run() }
+                part("voice") { try await partyVoice.run() }
                 let control = ControlServer(
                     socketPath: controlSocket, voice: partyVoice,
                     currentParty: { projection.current.parties.keys.sorted().first }, logger: Logging.engine)
-                group.addTask { try await control.run() }
+                part("control socket", cancelOnShutdown: false) { try await control.run() }
             }
             if scene, let simulator {
-                group.addTask { try await SimulatorScene.play(simulator: simulator, client: client, log: log) }
+                part("scene") { try await SimulatorScene.play(simulator: simulator, client: client, log: log) }
             }
             // Everything runs until graceful shutdown cancels it; a failure of any part ends the daemon.
             try await group.waitForAll()

@@ -140,7 +140,25 @@ public final class PushClient: Sendable {
                     ("Authorization", "Bearer \(accessToken.reveal())"), ("User-Agent", settings.userAgent.core),
                 ]))
         connection.start()
-        defer { connection.close() }
+        let outcome: Result<(code: Int?, reason: String, wasUp: Bool), any Error>
+        do {
+            outcome = .success(
+                try await follow(connection, number: number, address: address, tokenSet: tokenSet, accessToken: accessToken))
+        } catch {
+            outcome = .failure(error)
+        }
+        connection.close()
+        if await !connection.waitUntilEnded(atMost: .seconds(5)) {
+            logger.warning("push: the WebSocket thread did not end within 5 s of closing")
+        }
+        return try outcome.get()
+    }
+
+    /// Reads one connection's events until it closes: authenticates, keeps it alive, translates and appends frames.
+    private func follow(
+        _ connection: WebSocketConnection, number: Int, address: (host: String, port: Int?, keepAlive: Duration),
+        tokenSet: TokenSet, accessToken: Secret
+    ) async throws -> (code: Int?, reason: String, wasUp: Bool) {
         let lastInbound = Liveness()
         var wasUp = false
         return try await withThrowingTaskGroup(of: Void.self) { group in

@@ -50,6 +50,7 @@ final class WebSocketConnection: @unchecked Sendable {
     // Touched only by the service thread.
     private var context: OpaquePointer?
     private var wsi: OpaquePointer?
+    private var established = false
     private var receiving = Data()
     private var received: [String] = []
     private let protocols = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
@@ -62,6 +63,43 @@ final class WebSocketConnection: @unchecked Sendable {
     deinit {
         protocols.deallocate()
         cStrings.forEach { free($0) }
+    }
+
+    private struct Ending {
+        var ended = false
+        var nextWaiter = 0
+        var waiters: [Int: CheckedContinuation<Bool, Never>] = [:]
+    }
+
+    private let ending = Mutex(Ending())
+
+    /// Waits until the service thread has destroyed its context and returned (after `close()` or the end of the
+    /// connection), at most `limit`; true when it has. Nothing of libwebsockets or OpenSSL may still run on that
+    /// thread when the process exits, or exit-time cleanup pulls the library out from under it.
+    func waitUntilEnded(atMost limit: Duration) async -> Bool {
+        await withCheckedContinuation { continuation in
+            let id = ending.withLock { ending -> Int? in
+                if ending.ended { return nil }
+                ending.nextWaiter += 1
+                ending.waiters[ending.nextWaiter] = continuation
+                return ending.nextWaiter
+            }
+            guard let id else { return continuation.resume(returning: true) }
+            let (seconds, attoseconds) = limit.components
+            let deadline = DispatchTime.now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+            DispatchQueue.global().asyncAfter(deadline: deadline) { [self] in
+                ending.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: false)
+            }
+        }
+    }
+
+    private func markEnded() {
+        let waiters = ending.withLock { ending in
+            ending.ended = true
+            defer { ending.waiters.removeAll() }
+            return Array(ending.waiters.values)
+        }
+        waiters.forEach { $0.resume(returning: true) }
     }
 
     /// Starts connecting on the service thread.
@@ -114,6 +152,7 @@ final class WebSocketConnection: @unchecked Sendable {
     private static let quietLogs: Void = { lws_set_log_level(Int32(LLL_ERR) | Int32(LLL_WARN), nil) }()
 
     private func serve() {
+        defer { markEnded() }
         _ = WebSocketConnection.quietLogs
         let user = Unmanaged.passUnretained(self).toOpaque()
         let created = pb_lws_create_client_context(
@@ -134,6 +173,11 @@ final class WebSocketConnection: @unchecked Sendable {
             finish(code: nil, reason: "cannot start connecting to \(target.host):\(target.port)")
         }
         while !state.withLock({ $0.finished }) {
+            // A close asked for before the upgrade completed: there is no frame to send, just stop.
+            if !established && state.withLock({ $0.closeRequested }) {
+                finish(code: nil, reason: "closed by us")
+                break
+            }
             lws_service(created, 0)
             flushReceived()
         }
@@ -175,6 +219,7 @@ final class WebSocketConnection: @unchecked Sendable {
                 if pb_lws_append_header(wsi, input, length, name + ":", value) != 0 { return -1 }
             }
         case LWS_CALLBACK_CLIENT_ESTABLISHED:
+            established = true
             events.push(.established)
             lws_callback_on_writable(wsi)
         case LWS_CALLBACK_CLIENT_RECEIVE:
@@ -189,7 +234,7 @@ final class WebSocketConnection: @unchecked Sendable {
             let code = Int(pb_lws_close_code(input, length))
             state.withLock { $0.closeCode = code >= 0 ? code : nil }
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-            if let connection = self.wsi, state.withLock({ !$0.outbox.isEmpty || $0.closeRequested }) {
+            if established, let connection = self.wsi, state.withLock({ !$0.outbox.isEmpty || $0.closeRequested }) {
                 lws_callback_on_writable(connection)
             }
         case LWS_CALLBACK_CLIENT_WRITEABLE:

@@ -70,7 +70,7 @@ func connectICEState(_ webrtc: UnsafeMutablePointer<GstElement>, bridge: Callbac
     let destroy: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<GClosure>?) -> Void = releaseSignalContext
     _ = pb_signal_connect(
         UnsafeMutableRawPointer(webrtc), "notify::ice-connection-state", unsafeBitCast(handler, to: GCallback.self),
-        bridge.retainedContext(), unsafeBitCast(destroy, to: GClosureNotify.self))
+        bridge.retainedContext(), destroy)
 }
 
 /// Calls back once when `element`'s src pad passes its first buffer.

@@ -48,7 +48,8 @@ struct ControlServer: Sendable {
             onServerRunning: { _ in chmod(socketPath, 0o600) },
             logger: logger)
         defer { try? FileManager.default.removeItem(atPath: socketPath) }
-        try await app.run()
+        // As a service of the daemon's ServiceGroup: it stops on graceful shutdown, after finishing requests.
+        try await app.runService()
     }
 
     struct StartBody: Decodable { var sessionId: String? }
