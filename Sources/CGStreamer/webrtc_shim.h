@@ -23,6 +23,31 @@ static inline int pb_enum_property(gpointer object, const char *property) {
     return value;
 }
 
+/// 1 when every linked sink pad of `webrtc` has caps (the send branch has delivered its first buffer), or it has
+/// no linked sink pad. Until then webrtcbin (1.22) does not know the pad's transceiver is audio, does not match it
+/// to an offer's audio section, and answers with a new transceiver that never sends.
+static inline int pb_webrtc_sink_caps_ready(GstElement *webrtc) {
+    int ready = 1;
+    GstIterator *pads = gst_element_iterate_sink_pads(webrtc);
+    GValue item = G_VALUE_INIT;
+    gboolean done = FALSE;
+    while (!done) {
+        switch (gst_iterator_next(pads, &item)) {
+        case GST_ITERATOR_OK: {
+            GstPad *pad = GST_PAD(g_value_get_object(&item));
+            if (gst_pad_is_linked(pad) && !gst_pad_has_current_caps(pad)) ready = 0;
+            g_value_reset(&item);
+            break;
+        }
+        case GST_ITERATOR_RESYNC: gst_iterator_resync(pads); ready = 1; break;
+        default: done = TRUE; break;
+        }
+    }
+    g_value_unset(&item);
+    gst_iterator_free(pads);
+    return ready;
+}
+
 /// Lets libnice gather on `address` (it skips 127.0.0.1 by default, so loopback-only hosts have no candidates).
 static inline int pb_webrtc_add_local_address(GstElement *webrtc, const char *address) {
     GstWebRTCICE *agent = NULL;

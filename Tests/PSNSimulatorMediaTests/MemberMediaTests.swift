@@ -68,11 +68,7 @@ extension SimulatorMediaTests {
                 let alice = media.recordingPath(account: "alice_sim", session: session)
                 let bob = try Audio.power(alice, 550)
                 let carolTone = try Audio.power(alice, 770)
-                // Known issue (open, see the voice closing note): now and then a mix goes silent for a member whose
-                // peer is connected — here Alice's mix after Carol's peer is removed.
-                withKnownIssue("a member's audio sometimes stops reaching a mix", isIntermittent: true) {
-                    #expect(bob > 1e-4, "Alice still hears Bob after Carol left (\(bob))")
-                }
+                #expect(bob > 1e-4, "Alice still hears Bob after Carol left (\(bob))")
                 #expect(carolTone < 1e-4 || bob > 20 * carolTone, "Carol's 770 Hz left Alice's mix (\(carolTone) vs Bob \(bob))")
                 #expect(try Audio.power(carol, 440) > 1e-4, "Carol's finished recording has Alice")
                 #expect(try Audio.duration(carol) > 1)

@@ -61,6 +61,17 @@ public enum AudioAnalysis {
         return power(of: frequency, in: samples.suffix(Int(seconds * Double(rate))), rate: rate)
     }
 
+    /// The highest power of `frequency` in any `seconds`-long window of a WAV file's first channel (windows overlap
+    /// by half), so a recording that went on in silence after the call still shows what it heard during it.
+    public static func strongest(_ path: String, _ frequency: Double, seconds: Double = 1) throws -> Double {
+        let (samples, rate) = try mono(path)
+        let window = max(Int(seconds * Double(rate)), 1)
+        guard samples.count > window else { return power(of: frequency, in: samples[...], rate: rate) }
+        return stride(from: 0, through: samples.count - window, by: max(window / 2, 1)).map {
+            power(of: frequency, in: samples[$0..<$0 + window], rate: rate)
+        }.max() ?? 0
+    }
+
     /// Seconds of audio in a WAV file.
     public static func duration(_ path: String) throws -> Double {
         let wav = try readWAV(path)

@@ -61,6 +61,20 @@ final class VoiceMember: Sendable {
             .map { "\($0.type) \($0.payloadText.prefix(240))" }.joined(separator: "\n")
     }
 
+    /// The media lines of every miranda:12 SDP received (kind, sender, direction and Opus lines), for failure reports.
+    func receivedSDPs() -> String {
+        ((try? harness.log.read(filter: EventFilter(types: [PartyCustomMessage.eventType]))) ?? []).compactMap { event in
+            guard let message = try? event.decode(PartyCustomMessage.self), message.channel == "miranda:12",
+                let miranda = try? MirandaMessage(payload: message.payload)
+            else { return nil }
+            let lines = miranda.sdp.split(whereSeparator: \.isNewline).filter {
+                $0.hasPrefix("m=") || $0.hasPrefix("a=send") || $0.hasPrefix("a=recv") || $0.hasPrefix("a=inactive")
+                    || $0.hasPrefix("a=rtpmap") || $0.hasPrefix("a=ssrc") || $0.hasPrefix("a=mid")
+            }
+            return "\(miranda.kind.rawValue) from \(miranda.from.accountId): " + lines.joined(separator: " | ")
+        }.joined(separator: "\n")
+    }
+
     /// Stops voice so the WAV is complete.
     func stopVoice() async { await voice.stop(reason: "test over") }
 }

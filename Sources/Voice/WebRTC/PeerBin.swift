@@ -69,17 +69,32 @@ final class PeerBin: @unchecked Sendable {
         }
         guard pb_bin_add(pipeline, bin) != 0 else { throw VoiceError("peer \(peer): cannot add its bin to the graph") }
         do {
+            // Playing before it is linked: a buffer the running mic tee pushes into a bin still in NULL comes back
+            // FLUSHING, and that stops the mic's streaming thread for every peer, for good.
+            guard pb_sync_state(bin) != 0 else { throw VoiceError("peer \(peer): its bin would not start") }
             if sendEntry != nil, let micTap, pb_link_from_request(pipeline, micTap, bin, "sink") == 0 {
                 throw VoiceError("peer \(peer): cannot link the mic tap '\(micTap)' to the peer")
             }
             if let target = description.receiveTarget, pb_link_to_request(bin, "src", pipeline, target) == 0 {
                 throw VoiceError("peer \(peer): cannot link the receive branch to '\(target)'")
             }
-            guard pb_sync_state(bin) != 0 else { throw VoiceError("peer \(peer): its bin would not start") }
         } catch {
             pb_bin_remove(pipeline, bin)
             throw error
         }
+    }
+
+    /// Waits (at most `limit`) until the send branch's caps have reached webrtcbin, so its transceiver is known to
+    /// be audio before an offer is matched against it or our offer is written. Returns false on timeout.
+    @discardableResult
+    func waitForSendCaps(atMost limit: Duration = .seconds(1)) -> Bool {
+        guard sends else { return true }
+        let deadline = ContinuousClock.now + limit
+        while pb_webrtc_sink_caps_ready(webrtc) == 0 {
+            if ContinuousClock.now >= deadline { return false }
+            usleep(2_000)
+        }
+        return true
     }
 
     /// Applies a description and waits for webrtcbin to accept it.

@@ -101,6 +101,10 @@ public final class VoiceGraph: Sendable {
         bin.remoteClockRate = offer.opusClockRate
         do {
             return try await Self.blocking(on: bin.queue) {
+                // webrtcbin matches the offer's audio section to our sending transceiver only once it knows the
+                // transceiver is audio, i.e. once caps have flowed; otherwise our answer would never send. A mic that
+                // never delivers (no device) must not cost the listening side, so after 1 s we answer anyway.
+                bin.waitForSendCaps()
                 try bin.setDescription(remote: true, offer: true, text: offer.forWebRTCBin)
                 try bin.createLocal(offer: false)
                 return try bin.completeLocalSDP(settings: settings)
@@ -118,6 +122,7 @@ public final class VoiceGraph: Sendable {
         do {
             return try await Self.blocking(on: bin.queue) {
                 if !bin.sends { try bin.addReceiveOnlyTransceiver(payloadType: payloadType) }
+                bin.waitForSendCaps()
                 try bin.createLocal(offer: true)
                 return try bin.completeLocalSDP(settings: settings)
             }
