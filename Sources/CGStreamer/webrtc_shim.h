@@ -372,22 +372,6 @@ G_GNUC_END_IGNORE_DEPRECATIONS
     gst_message_unref(message);
     return kind;
 }
-/// Ends the stream of an aggregator (mixer) even when no input is left: a fresh request pad gets end-of-stream, so
-/// once every input has ended the mixer ends its output and file writers behind it finish.
-static inline int pb_end_aggregator(GstElement *pipeline, const char *name) {
-    GstElement *mixer = gst_bin_get_by_name(GST_BIN(pipeline), name);
-    if (!mixer) return 0;
-    GstPad *pad = gst_element_request_pad_simple(mixer, "sink_%u");
-    gst_object_unref(mixer);
-    if (!pad) return 0;
-    gst_pad_send_event(pad, gst_event_new_stream_start("partybus-end"));
-    GstSegment segment;
-    gst_segment_init(&segment, GST_FORMAT_TIME);
-    gst_pad_send_event(pad, gst_event_new_segment(&segment));
-    gboolean sent = gst_pad_send_event(pad, gst_event_new_eos());
-    gst_object_unref(pad);
-    return sent ? 1 : 0;
-}
 
 /// Calls `callback(context, monotonic_us)` when a pulse passes pad `pad_name` of the element called `name` inside
 /// `bin`: `mode` 0 = a raw S16 sample beyond `threshold` in magnitude, 1 = a buffer larger than `threshold` bytes

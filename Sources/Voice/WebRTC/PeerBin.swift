@@ -17,7 +17,7 @@ final class PeerBin: @unchecked Sendable {
         get { clock.withLock { $0 } }
         set { clock.withLock { $0 = newValue } }
     }
-    let payloadType: Int
+    var payloadType: Int { description.payloadType }
     var sends: Bool { description.sendEntry != nil }
     /// Every blocking call on this peer (negotiation steps, removal) runs here, one after the other: tearing the
     /// bin down while webrtcbin still works on a promise for it would dispose elements that are still playing.
@@ -28,7 +28,6 @@ final class PeerBin: @unchecked Sendable {
         self.description = description
         self.bridge = bridge
         queue = DispatchQueue(label: "partybus.voice.peer.\(peer)")
-        payloadType = Int(description.text.firstMatch(of: /rtpopuspay pt=(\d+)/)?.1 ?? "111") ?? 111
         var message: UnsafeMutablePointer<CChar>?
         let built = GStreamerRegistry.withRegistry { pb_parse_bin(description.text, "peer_\(description.webrtc)", &message) }
         guard let built else {

@@ -18,6 +18,8 @@ struct PeerBinDescription: Sendable, Equatable {
     var volume: String?
     /// The per-peer level meter (speaking indicator).
     var meter: String?
+    /// The Opus RTP payload type the peer's offer uses (ours when we offer).
+    var payloadType: Int
 
     /// The description for peer `suffix` of `spec`; `send`/`receive` say which branches to build.
     static func make(spec: GraphSpec, suffix: String, payloadType: Int, send: Bool, receive: Bool) -> PeerBinDescription {
@@ -44,6 +46,6 @@ struct PeerBinDescription: Sendable, Equatable {
         }
         return PeerBinDescription(
             text: parts.joined(separator: "  "), sendEntry: sendEntry, receiveExit: exit, receiveTarget: target,
-            webrtc: webrtc, volume: volume, meter: meter)
+            webrtc: webrtc, volume: volume, meter: meter, payloadType: payloadType)
     }
 }

@@ -183,7 +183,6 @@ public final class VoiceGraph: Sendable {
         for peer in peerIds { await removePeer(peer) }
         guard running.load(ordering: .sequentiallyConsistent) else { return }
         pb_send_eos(pipeline.pipeline)
-        for mixer in mixers { _ = pb_end_aggregator(pipeline.pipeline, mixer) }
         // Waited for on a dispatch thread: a cancelled caller (shutdown) still gets complete files.
         let deadline = ContinuousClock.now + timeout
         let ended = EndFlag(graph: self)

@@ -142,6 +142,10 @@ struct VoiceBench: AsyncParsableCommand {
             print(String(format: "  click mouth → ear (encode, RTP, jitterbuffer, decode, mix, clock sync): median %.1f ms, min %.1f, max %.1f over %d clicks",
                          median, endToEnd.first!, endToEnd.last!, endToEnd.count))
             print(String(format: "  added latency RTP in → audio out ≈ %.1f ms (mouth → ear minus the 20 ms Opus frame; goal ≤ 60 ms)", median - 20))
+            if let latency = ourGraph.pipelineLatency {
+                print(String(format: "  our pipeline's reported latency: %.1f ms (jitterbuffer %d ms; the rest is decoder and mixer)",
+                             Double(latency.components.attoseconds) / 1e15 + Double(latency.components.seconds) * 1000, jitter))
+            }
 
             await me.close()
             await host.close()
