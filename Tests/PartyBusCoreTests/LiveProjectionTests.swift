@@ -5,8 +5,16 @@ import Testing
 
 @Suite("Live projections", .timeLimit(.minutes(1)))
 struct LiveProjectionTests {
-    func openLog(_ dir: TemporaryDirectory) throws -> EventLog {
-        try EventLog(path: dir.path("events.sqlite"))
+    /// A log in `dir` with one event, and a projection over it that is running and has folded that event.
+    func runningProjection(in dir: TemporaryDirectory) async throws
+        -> (EventLog, LiveProjection<StreamSummaryProjection>, Task<Void, any Error>)
+    {
+        let log = try EventLog(path: dir.path("events.sqlite"))
+        let projection = LiveProjection<StreamSummaryProjection>(log: log)
+        let runner = Task { try await projection.run() }
+        try await appendDemo(log, count: 1)
+        await projection.waitUntilFolded(1)
+        return (log, projection, runner)
     }
 
     func appendDemo(_ log: EventLog, count: Int) async throws {
@@ -19,10 +27,8 @@ struct LiveProjectionTests {
     @Test("waitUntilFolded returns once the projection has passed the seq")
     func waitsForFolding() async throws {
         let dir = try TemporaryDirectory()
-        let log = try openLog(dir)
-        let projection = LiveProjection<StreamSummaryProjection>(log: log)
-        let runner = Task { try await projection.run() }
-        try await appendDemo(log, count: 3)
+        let (log, projection, runner) = try await runningProjection(in: dir)
+        try await appendDemo(log, count: 2)
         await projection.waitUntilFolded(3)
         #expect(projection.seq >= 3)
         #expect(projection.current.streams["demo"]?.count == 3)
@@ -33,11 +39,7 @@ struct LiveProjectionTests {
     @Test("a waiter is let go when its task is cancelled, and when the projection stops running")
     func waitersNeverOutliveShutdown() async throws {
         let dir = try TemporaryDirectory()
-        let log = try openLog(dir)
-        let projection = LiveProjection<StreamSummaryProjection>(log: log)
-        let runner = Task { try await projection.run() }
-        try await appendDemo(log, count: 1)
-        await projection.waitUntilFolded(1)
+        let (_, projection, runner) = try await runningProjection(in: dir)
 
         // Cancelled: returns although seq 100 is never folded.
         let cancelled = Task { await projection.waitUntilFolded(100) }
