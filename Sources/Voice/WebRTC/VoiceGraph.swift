@@ -141,9 +141,8 @@ public final class VoiceGraph: Sendable {
 
     /// Removes a peer's bin; the rest of the graph keeps playing. Nothing happens for an unknown peer.
     public func removePeer(_ peer: String) async {
-        guard let bin = peers.withLock({ $0.removeValue(forKey: peer) }) else { return }
-        let pipeline = self.pipeline
-        await Self.blockingQuietly(on: bin.queue) { bin.remove(from: pipeline.pipeline) }
+        guard let bin = peers.withLock({ $0[peer] }) else { return }
+        await remove(peer, bin: bin)
     }
 
     /// Removes `bin` if it is still the peer's (a failed negotiation must not take down the bin that replaced it).
@@ -244,7 +243,9 @@ public final class VoiceGraph: Sendable {
                 if resumed.first() { continuation.resume() }
             }
             DispatchQueue.global().async { work(); resumeOnce() }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(limit.components.seconds * 1000))) { resumeOnce() }
+            let (seconds, attoseconds) = limit.components
+            let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { resumeOnce() }
         }
     }
 
