@@ -59,7 +59,7 @@ let package = Package(
         // The PSN client: HTTP over libcurl, auth, sessionManager, push (psn-protocol.md A, B, E, F).
         .target(
             name: "PSN",
-            dependencies: ["PartyBusCore", "CCurl", "CWebsockets", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PartyBusCore", "CSQLite", "CCurl", "CWebsockets", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
@@ -99,6 +99,19 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The daemon: the single writer of a data folder's log, its services and the control API (HTTP + JSON).
+        .target(
+            name: "PartyBusDaemon",
+            dependencies: [
+                "PartyBusCore", "PSN", "PSNSimulator", "PSNSimulatorMedia", "PartyVoice", "Voice",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // Built-in plugins.
         .target(
             name: "ExecHooks",
@@ -118,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "partybus",
             dependencies: [
-                "PartyBusCore", "ExecHooks", "CSQLite", "PSN", "PSNSimulator", "PSNSimulatorMedia", "Voice", "PartyVoice",
+                "PartyBusCore", "PartyBusDaemon", "ExecHooks", "CSQLite", "PSN", "PSNSimulator", "PSNSimulatorMedia", "Voice", "PartyVoice",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -147,7 +160,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["PartyBusCore", "PartyBusTestSupport"],
+            dependencies: ["PartyBusCore", "PartyBusTestSupport", "PartyBusDaemon"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -78,6 +78,12 @@ public actor PartyVoice {
             guard let message = try? event.decode(PartyCustomMessage.self), message.channel == "miranda:12" else { return }
             await signal(message)
         case PartyMemberJoined.eventType, PartySnapshot.eventType:
+            if event.type == PartyMemberJoined.eventType, running == nil, autoStart,
+                let joined = try? event.decode(PartyMemberJoined.self)
+            {
+                await joinedElsewhere(joined)
+                return
+            }
             // Existing members offer to newcomers; a re-read of the party may show members we have no peer for.
             guard let state = running, event.stream == "party/\(state.sessionId)" else { return }
             await reconcile(state)
@@ -98,6 +104,19 @@ public actor PartyVoice {
     }
 
     private struct SessionRef: Decodable { var sessionId: String }
+
+    /// Our own account appeared in a party (push `members:created`) while voice is off: we joined from a console
+    /// or a phone. Read the party (push names only the newcomer) and start voice in it.
+    private func joinedElsewhere(_ joined: PartyMemberJoined) async {
+        guard let me = try? await client.tokens.accountId(), joined.member.accountId == me else { return }
+        do {
+            _ = try await client.parties.get([joined.sessionId])
+            await parties.waitUntilFolded(log.head)
+            try await start(sessionId: joined.sessionId)
+        } catch {
+            await record(VoiceFailure(sessionId: joined.sessionId, message: "\(error)"), joined.sessionId)
+        }
+    }
 
     // MARK: Start and stop
 

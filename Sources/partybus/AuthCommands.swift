@@ -3,7 +3,8 @@ import Foundation
 import PSN
 import PartyBusCore
 
-/// `partybus login`: sign in with an npsso (headless) or through the browser.
+/// `partybus login`: sign in with an npsso (headless) or through the browser — through the running daemon, or in
+/// this process under the data folder's lock when none runs.
 struct LoginCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "login",
@@ -24,21 +25,25 @@ struct LoginCommand: AsyncParsableCommand {
         if npsso && browser { throw ValidationError("choose --npsso or --browser, not both") }
     }
 
+    struct SignedIn: Decodable {
+        var accountId: String
+        var accessTokenExpiresAt: String
+    }
+
     func run() async throws {
-        try await PSNSupport.withClient(global) { client in
-            let tokens: TokenSet
-            if browser {
-                let cid = UUID().uuidString.lowercased()
-                print("Open this URL, sign in, then paste the address the browser ends on (it starts with \(client.settings.redirectUri)):")
-                print(client.oauth.authorizeURL(cid: cid))
-                let pasted = try PSNSupport.readSecret(prompt: "redirect URL or code: ", variable: "PARTYBUS_AUTH_CODE")
-                tokens = try await client.tokens.signIn(code: try OAuthClient.code(fromPasted: pasted.reveal()), cid: cid)
-            } else {
-                let value = try PSNSupport.readSecret(prompt: "npsso: ", variable: "PARTYBUS_NPSSO")
-                tokens = try await client.tokens.signIn(npsso: value)
-            }
-            print("signed in as account \(tokens.accountId); access token valid until \(tokens.expiresAt)")
+        let signedIn: SignedIn
+        if browser {
+            let start = try await DaemonAPI.call([String: String].self, global, "GET", "/v1/auth/authorize-url")
+            print("Open this URL, sign in, then paste the address the browser ends on:")
+            print(start["url"] ?? "?")
+            let pasted = try PSNSupport.readSecret(prompt: "redirect URL or code: ", variable: "PARTYBUS_AUTH_CODE")
+            signedIn = try await DaemonAPI.call(
+                SignedIn.self, global, "POST", "/v1/auth/code", body: ["redirect": pasted.reveal(), "cid": start["cid"] ?? ""])
+        } else {
+            let value = try PSNSupport.readSecret(prompt: "npsso: ", variable: "PARTYBUS_NPSSO")
+            signedIn = try await DaemonAPI.call(SignedIn.self, global, "POST", "/v1/auth/npsso", body: ["npsso": value.reveal()])
         }
+        print("signed in as account \(signedIn.accountId); access token valid until \(signedIn.accessTokenExpiresAt)")
     }
 }
 
@@ -48,10 +53,8 @@ struct LogoutCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        try await PSNSupport.withClient(global) { client in
-            try await client.tokens.signOut()
-            print("signed out")
-        }
+        _ = try await DaemonAPI.call(global, "POST", "/v1/auth/logout")
+        print("signed out")
     }
 }
 
@@ -60,15 +63,23 @@ struct WhoamiCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show the signed-in account.")
     @OptionGroup var global: GlobalOptions
 
-    func run() async throws {
-        try await PSNSupport.withClient(global) { client in
-            guard let tokens = try await client.tokens.currentTokens() else {
-                print("not signed in (run partybus login)")
-                throw ExitCode(1)
-            }
-            print("account:       \(tokens.accountId)")
-            print("access token:  valid until \(tokens.expiresAt)")
-            print("refresh token: valid until \(tokens.refreshExpiresAt)")
+    struct Status: Decodable {
+        struct Account: Decodable {
+            var accountId: String?
+            var signedIn: Bool
+            var refreshTokenExpiresAt: String?
+            var signInRequired: String?
         }
+        var account: Account
+    }
+
+    func run() async throws {
+        let status = try await DaemonAPI.call(Status.self, global, "GET", "/v1/status")
+        guard status.account.signedIn, let account = status.account.accountId else {
+            print("not signed in (\(status.account.signInRequired ?? "run partybus login"))")
+            throw ExitCode(1)
+        }
+        print("account:       \(account)")
+        print("refresh token: valid until \(status.account.refreshTokenExpiresAt ?? "?")")
     }
 }

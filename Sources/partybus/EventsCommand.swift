@@ -19,16 +19,54 @@ struct EventsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON lines.") var json = false
 
         func run() async throws {
-            let log = try EventLog(path: try global.eventLogPath())
+            let profile = try global.profile()
+            let log = try EventLog(readingOnly: profile.config.eventLogPath)
             let filter = EventFilter(types: type, streams: stream)
             let printer = EventPrinter(json: json)
             let past = try log.readLast(count, filter: filter)
             past.forEach(printer.print)
             guard follow else { return }
-            let start = max(past.last.map { $0.seq + 1 } ?? 1, log.head + 1)
-            for try await event in log.subscribe(from: start, filter: filter) {
-                printer.print(event)
+            var next = max(past.last.map { $0.seq + 1 } ?? 1, log.head + 1)
+            while true {
+                let control = DaemonAPI.control(profile)
+                if control.isReachable {
+                    // The daemon's stream: from `next`, with no gap and no duplicate where it switches to live.
+                    var query: [String: [String]] = ["from": [String(next)]]
+                    if !type.isEmpty { query["type"] = type }
+                    if !stream.isEmpty { query["stream"] = stream }
+                    let last = LastSeen()
+                    do {
+                        try await UnixSocketStream.follow(
+                            socketPath: control.socketPath, target: "/v1/events/stream" + ControlClient.queryString(query)
+                        ) { message in
+                            guard let event = try? EventJSON.event(fromLine: Data(message.data.utf8)) else { return }
+                            printer.print(event)
+                            last.seq = event.seq
+                        }
+                    } catch {
+                        printError("events: the daemon's stream ended (\(error)); reconnecting")
+                    }
+                    if let seen = last.seq { next = seen + 1 }
+                } else {
+                    // No daemon: nothing appends but a command holding the lock; read what it commits.
+                    for event in try log.read(from: next, filter: filter, limit: 4096) {
+                        printer.print(event)
+                        next = event.seq + 1
+                    }
+                    next = max(next, log.head + 1)
+                }
+                try await Task.sleep(for: .milliseconds(250))
             }
+        }
+    }
+
+    /// The last seq the stream handler printed (written by the reader thread, read after it ends).
+    final class LastSeen: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: UInt64?
+        var seq: UInt64? {
+            get { lock.withLock { value } }
+            set { lock.withLock { value = newValue } }
         }
     }
 
@@ -39,7 +77,7 @@ struct EventsCommand: AsyncParsableCommand {
         @Argument(help: "The event's seq.") var seq: UInt64
 
         func run() async throws {
-            let log = try EventLog(path: try global.eventLogPath())
+            let log = try EventLog(readingOnly: try global.eventLogPath())
             guard let event = try log.event(at: seq) else {
                 printError("no event #\(seq) (the log has \(log.head) events)")
                 throw ExitCode(1)
@@ -70,7 +108,7 @@ struct EventsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let log = try EventLog(path: try global.eventLogPath())
+            let log = try EventLog(readingOnly: try global.eventLogPath())
             let last = min(to ?? log.head, log.head)
             let total = last >= from ? last - from + 1 : 0
             let progress = ProgressBar(total: total)
@@ -103,7 +141,7 @@ struct EventsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let path = try global.eventLogPath()
-            let stats = try EventLog(path: path).stats()
+            let stats = try EventLog(readingOnly: path).stats()
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

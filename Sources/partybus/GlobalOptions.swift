@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import PSN
 import PartyBusCore
+import PartyBusDaemon
 
 /// Options every command that touches the engine takes.
 struct GlobalOptions: ParsableArguments {
@@ -16,8 +17,27 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
-    /// Loads the configuration with the command-line overrides applied; prints diagnostics and exits on error.
+    @Flag(name: .long, help: "Use the built-in simulator's data (<data-dir>/sim) even when PSN credentials are configured.")
+    var sim = false
+
+    /// Loads the configuration with the command-line overrides applied, its data folder resolved the one way
+    /// every command resolves it: `<data-dir>` against PSN, `<data-dir>/sim` against the built-in simulator (used
+    /// with `--sim` or when no `psn.clientSecret` is configured). Prints diagnostics and exits on error.
     func loadConfig() throws -> PartyBusConfig {
+        try profile().config
+    }
+
+    /// The configuration, whether this data folder is the simulator's, and the PSN settings.
+    func profile() throws -> Profile {
+        var config = try loadRawConfig()
+        let settings = try PSNSupport.settings(config)
+        let simulated = sim || settings.clientSecret == nil || settings.clientSecret?.isEmpty == true
+        if simulated { config.engine.dataDir = config.dataDirectory.appendingPathComponent("sim").path }
+        return Profile(config: config, psn: settings, simulated: simulated)
+    }
+
+    /// The configuration as the file and overrides say, data folder unresolved.
+    func loadRawConfig() throws -> PartyBusConfig {
         let loader = ConfigLoader(extraSections: GlobalOptions.sections)
         let file = loader.locate(explicit: config)
         var loaded: PartyBusConfig
@@ -40,13 +60,22 @@ struct GlobalOptions: ParsableArguments {
 
     /// Sections other modules own: `psn:` (psn-protocol.md §0.2 keys), `sim:` (the built-in simulator) and `voice:`
     /// (values for `${…}` variables of the audio graphs).
-    static let sections: [(String, ConfigSchema)] = [("psn", PSNSettings.schema), ("sim", .any), ("voice", .any)]
+    static let sections: [(String, ConfigSchema)] = [
+        ("psn", PSNSettings.schema), ("sim", .any), ("voice", .any), ("api", APISettings.schema),
+    ]
 
     /// The event log path for commands that only read it.
     func eventLogPath() throws -> String {
         let loaded = try loadConfig()
         return loaded.eventLogPath
     }
+}
+
+/// A resolved configuration: the data folder every command uses, and whether it is the simulator's.
+struct Profile {
+    var config: PartyBusConfig
+    var psn: PSNSettings
+    var simulated: Bool
 }
 
 /// The plugins compiled into this executable.

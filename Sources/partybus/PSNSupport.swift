@@ -21,13 +21,6 @@ enum PSNSupport {
         }
     }
 
-    /// A client over the configured log and data folder.
-    static func client(_ config: PartyBusConfig, log: EventLog) throws -> PSNClient {
-        try PSNClient(
-            settings: settings(config), dataDirectory: config.dataDirectory, log: log, source: .live,
-            logger: Logging.engine)
-    }
-
     /// Reads a secret without putting it in argv or on the screen: from `variable` in the environment, else a
     /// line on standard input when it is not a terminal, else a prompt with echo off.
     static func readSecret(prompt: String, variable: String) throws -> Secret {
@@ -50,15 +43,6 @@ enum PSNSupport {
         }
         guard let line = readLine(strippingNewline: true), !line.isEmpty else { throw ValidationError("nothing entered") }
         return Secret(line.trimmingCharacters(in: .whitespaces))
-    }
-
-    /// Runs `body` with a PSN client over the configured log; PSN errors become one clear line and exit status 1.
-    static func withClient(_ global: GlobalOptions, _ body: (PSNClient) async throws -> Void) async throws {
-        let config = try global.loadConfig()
-        let log = try EventLog(path: config.eventLogPath)
-        defer { log.close() }
-        let client = try client(config, log: log)
-        try await reporting { try await body(client) }
     }
 
     /// Runs `body`, turning PSN errors into one clear line and exit status 1.

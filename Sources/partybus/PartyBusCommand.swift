@@ -1,5 +1,6 @@
 import ArgumentParser
 import CPartyBusShims
+import Foundation
 import PartyBusCore
 
 /// The `partybus` command: PlayStation party chat, headless, built around an event log.
@@ -16,12 +17,14 @@ struct PartyBusCommand: AsyncParsableCommand {
         version: Engine.version,
         subcommands: [
             UpCommand.self, DemoCommand.self, SimCommand.self, LoginCommand.self, LogoutCommand.self, WhoamiCommand.self,
-            PartiesCommand.self, VoiceCommand.self, PipelinesCommand.self, EventsCommand.self, ReplayCommand.self, PluginsCommand.self,
+            StatusCommand.self, PartiesCommand.self, VoiceCommand.self, PipelinesCommand.self, EventsCommand.self, ReplayCommand.self, PluginsCommand.self,
             ConfigCommand.self, BenchCommand.self, DebugCommand.self,
         ])
 
     static func main() async {
         pb_line_buffer_stdout()
+        // Everything partybus writes (log, tokens, recordings, sockets) is for its owner alone.
+        umask(0o077)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -18,7 +18,7 @@ struct PluginsCommand: AsyncParsableCommand {
             var status = PluginStatusProjection()
             var checkpoints: [String: UInt64] = [:]
             if FileManager.default.fileExists(atPath: config.eventLogPath) {
-                let log = try EventLog(path: config.eventLogPath)
+                let log = try EventLog(readingOnly: config.eventLogPath)
                 status = try PluginStatusProjection.fold(log)
                 checkpoints = try log.stats().checkpoints
             }

@@ -3,6 +3,7 @@ import Foundation
 import PSN
 import PSNSimulator
 import PartyBusCore
+import PartyBusDaemon
 import ServiceLifecycle
 import UnixSignals
 
@@ -26,7 +27,7 @@ struct SimCommand: AsyncParsableCommand {
         let configuration = try BuiltinSimulator.configuration(config, port: port)
         let simulator = PSNSimulator(
             configuration: configuration, logger: Logging.engine,
-            mediaHooks: media.map { BuiltinSimulator.media(recordingsIn: URL(fileURLWithPath: $0)) })
+            mediaHooks: media.map { BuiltinSimulator.media(recordingsIn: URL(fileURLWithPath: $0), logger: Logging.engine) })
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: simulator), .init(service: SimAnnouncer(simulator: simulator))],

@@ -1,38 +1,21 @@
 import ArgumentParser
 import Foundation
-import PSN
 import PartyBusCore
 
-/// `partybus voice …`: controls voice in the running daemon (`partybus up`) through its control socket.
+/// `partybus voice …`: controls voice in the running daemon (`partybus up`) through its control API.
 struct VoiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "voice", abstract: "Start, stop, mute and level party voice in the running daemon.",
         subcommands: [Status.self, Start.self, Stop.self, Mute.self, Unmute.self, Volume.self], defaultSubcommand: Status.self)
 
-    /// The control socket of the daemon that uses this data folder.
-    static func client(_ global: GlobalOptions) throws -> ControlClient {
-        let config = try global.loadConfig()
-        return ControlClient(socketPath: config.dataDirectory.appendingPathComponent("control.sock").path)
-    }
-
-    /// Prints the daemon's status answer.
-    static func show(_ data: Data) {
-        print(String(decoding: data, as: UTF8.self))
-    }
-
-    static func run(_ global: GlobalOptions, _ path: String, body: [String: Any]? = nil) async throws {
-        do {
-            show(try await client(global).call(path == "/v1/voice" ? .GET : .POST, path, body: body))
-        } catch let error as ControlError {
-            printError("voice: \(error)")
-            throw ExitCode(1)
-        }
+    static func run(_ global: GlobalOptions, _ method: String, _ path: String, body: [String: Any]? = nil) async throws {
+        print(String(decoding: try await DaemonAPI.call(global, method, path, body: body), as: UTF8.self))
     }
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "What voice is doing (JSON).")
         @OptionGroup var global: GlobalOptions
-        func run() async throws { try await VoiceCommand.run(global, "/v1/voice") }
+        func run() async throws { try await VoiceCommand.run(global, "GET", "/v1/voice") }
     }
 
     struct Start: AsyncParsableCommand {
@@ -40,26 +23,26 @@ struct VoiceCommand: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The party session id.") var sessionId: String?
         func run() async throws {
-            try await VoiceCommand.run(global, "/v1/voice/start", body: sessionId.map { ["sessionId": $0] } ?? [:])
+            try await VoiceCommand.run(global, "POST", "/v1/voice/start", body: sessionId.map { ["sessionId": $0] } ?? [:])
         }
     }
 
     struct Stop: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop voice (bridge deleted, peers closed).")
         @OptionGroup var global: GlobalOptions
-        func run() async throws { try await VoiceCommand.run(global, "/v1/voice/stop") }
+        func run() async throws { try await VoiceCommand.run(global, "POST", "/v1/voice/stop") }
     }
 
     struct Mute: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mute the microphone.")
         @OptionGroup var global: GlobalOptions
-        func run() async throws { try await VoiceCommand.run(global, "/v1/voice/mute") }
+        func run() async throws { try await VoiceCommand.run(global, "POST", "/v1/voice/mute") }
     }
 
     struct Unmute: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Unmute the microphone.")
         @OptionGroup var global: GlobalOptions
-        func run() async throws { try await VoiceCommand.run(global, "/v1/voice/unmute") }
+        func run() async throws { try await VoiceCommand.run(global, "POST", "/v1/voice/unmute") }
     }
 
     struct Volume: AsyncParsableCommand {
@@ -68,7 +51,7 @@ struct VoiceCommand: AsyncParsableCommand {
         @Argument(help: "The member's account id.") var member: String
         @Argument(help: "Volume, 0…10.") var level: Double
         func run() async throws {
-            try await VoiceCommand.run(global, "/v1/voice/volume", body: ["peer": member, "volume": level])
+            try await VoiceCommand.run(global, "POST", "/v1/voice/volume", body: ["peer": member, "volume": level])
         }
     }
 }

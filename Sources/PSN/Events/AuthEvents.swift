@@ -27,6 +27,21 @@ public struct SignInRequired: EventPayload, Equatable {
     public static let eventType = "auth.sign_in_required"
     /// What failed.
     public var reason: String
+
+    /// Makes the event (the token manager does; so does the daemon when it starts with no tokens).
+    public init(reason: String) { self.reason = reason }
+}
+
+/// `auth.refresh_expiring`: the refresh token ends within seven days (refreshing does not extend it, A.9); sign in
+/// again before then (`partybus login`, or keep `psn.npsso` set). Appended at most once a day per process.
+public struct RefreshExpiring: EventPayload, Equatable {
+    public static let eventType = "auth.refresh_expiring"
+    /// The account id.
+    public var accountId: String
+    /// When the refresh token expires (ms since 1970).
+    public var refreshExpiresAt: Int64
+    /// Whole days left (0 when less than one, or already past).
+    public var daysLeft: Int
 }
 
 /// `auth.signed_out`: tokens were discarded (`partybus logout`).

@@ -127,3 +127,22 @@ public struct PartyCustomMessage: EventPayload, Equatable {
         self.fromPlatform = fromPlatform
     }
 }
+
+/// `party.invitation_received`: an invitation to a party arrived over push (`…:v2:ps:invitations:created`, a
+/// simulator-only name until a capture shows the real one — psn-protocol.md B.7). Accept it by joining.
+public struct PartyInvitationReceived: EventPayload, Equatable {
+    public static let eventType = "party.invitation_received"
+    /// The party.
+    public var sessionId: String
+    /// Its name, when the frame carries it.
+    public var sessionName: String?
+    /// Who invited, when the frame says.
+    public var from: PartyMember?
+
+    /// Makes the event.
+    public init(sessionId: String, sessionName: String?, from: PartyMember?) {
+        self.sessionId = sessionId
+        self.sessionName = sessionName
+        self.from = from
+    }
+}

@@ -33,16 +33,17 @@ public final class EventLog: Sendable {
     private let options: Options
     private let hub: LiveHub
     private let reader: EventLogReader
-    private let writer: EventLogWriter
+    /// nil for a log opened read-only.
+    private let writer: EventLogWriter?
 
-    /// Opens the log at `path`, creating it and its folder when missing, and migrating its schema.
+    /// Opens the log at `path` for writing, creating it (0600) and its folder (0700) when missing, and migrating
+    /// its schema. Only one process may write a log: the daemon holds the data folder's lock (`DataFolderLock`),
+    /// and the writer stops with `EventLogError.headMoved` if it ever finds rows it did not write.
     public init(path: String, options: Options = Options()) throws {
         self.path = path
         self.options = options
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        }
+        try PrivateFiles.prepareFolder(of: path)
+        try PrivateFiles.createFile(path)
         let connection = try SQLiteConnection(path: path, create: true)
         do {
             let mode = try connection.prepare("PRAGMA journal_mode=WAL")
@@ -62,16 +63,51 @@ public final class EventLog: Sendable {
         writer = try EventLogWriter(connection: connection, hub: hub, head: head, clock: options.clock)
     }
 
+    /// Opens an existing log read-only (commands that only read it while a daemon may be writing): appends fail,
+    /// `head` is read from the file each time, and subscriptions see only what was committed when they caught up.
+    public init(readingOnly path: String, options: Options = Options()) throws {
+        self.path = path
+        self.options = options
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw EventLogError("\(path): no event log here yet (start `partybus up`, or check --data-dir)")
+        }
+        let probe: SQLiteConnection
+        do {
+            probe = try SQLiteConnection(path: path, create: false, readOnly: true)
+            _ = try probe.scalarInt("SELECT count(*) FROM sqlite_master")
+        } catch let error as SQLiteError {
+            throw EventLogError("\(path): not a usable SQLite database: \(error.message)")
+        }
+        guard try probe.scalarInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'") == 1 else {
+            throw EventLogError("\(path): not a PartyBus event log (no events table)")
+        }
+        let head = UInt64(try probe.scalarInt("SELECT coalesce(max(seq), 0) FROM events") ?? 0)
+        hub = LiveHub(head: head)
+        reader = EventLogReader(path: path, readOnly: true)
+        writer = nil
+    }
+
+    /// True when opened with `init(readingOnly:)`.
+    public var isReadOnly: Bool { writer == nil }
+
+    /// Why the writer stopped for good (another process wrote to the log under it), or nil while it is healthy.
+    public var writerFailure: EventLogError? { writer?.failure }
+
     /// How many subscriptions are following live commits now (the others are reading the log to catch up).
     public var liveSubscriptionCount: Int { hub.liveCount }
 
-    /// The seq of the last durable event (0 for an empty log).
-    public var head: UInt64 { hub.head }
+    /// The seq of the last durable event (0 for an empty log); for a read-only log, as the file says now.
+    public var head: UInt64 {
+        guard writer == nil else { return hub.head }
+        return (try? reader.withConnection { try $0.scalarInt("SELECT coalesce(max(seq), 0) FROM events") })
+            .flatMap { $0 }.map(UInt64.init) ?? hub.head
+    }
 
     /// Appends one event; returns it with its seq once it is durable.
     @discardableResult
     public func append(_ draft: EventDraft) async throws -> Event {
-        try await withUnsafeThrowingContinuation { continuation in
+        let writer = try writable()
+        return try await withUnsafeThrowingContinuation { continuation in
             writer.enqueue(.one(draft, continuation))
         }
     }
@@ -80,6 +116,7 @@ public final class EventLog: Sendable {
     @discardableResult
     public func append(contentsOf drafts: [EventDraft]) async throws -> [Event] {
         if drafts.isEmpty { return [] }
+        let writer = try writable()
         return try await withUnsafeThrowingContinuation { continuation in
             writer.enqueue(.many(drafts, continuation))
         }
@@ -87,6 +124,7 @@ public final class EventLog: Sendable {
 
     /// Waits until everything queued so far (events and checkpoints) is durable.
     public func flush() async throws {
+        let writer = try writable()
         try await withUnsafeThrowingContinuation { continuation in
             writer.enqueue(.barrier(continuation))
         }
@@ -124,7 +162,7 @@ public final class EventLog: Sendable {
 
     /// Saves a plugin's checkpoint; it is written with the next transaction (`flush` waits for it).
     public func saveCheckpoint(_ seq: UInt64, for plugin: String) {
-        writer.saveCheckpoint(seq, for: plugin)
+        writer?.saveCheckpoint(seq, for: plugin)
     }
 
     /// Counts by type and stream, time range, file size, checkpoints.
@@ -169,8 +207,13 @@ public final class EventLog: Sendable {
 
     /// Writes what is queued and stops the writer; later appends fail.
     public func close() {
-        writer.close()
+        writer?.close()
     }
 
-    deinit { writer.close() }
+    private func writable() throws -> EventLogWriter {
+        guard let writer else { throw EventLogError("\(path): opened read-only; only the daemon appends") }
+        return writer
+    }
+
+    deinit { writer?.close() }
 }

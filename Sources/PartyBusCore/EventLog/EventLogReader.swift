@@ -6,22 +6,24 @@ import Synchronization
 /// Read access to the log through a small pool of connections (WAL lets them read while the writer commits).
 final class EventLogReader: Sendable {
     private let path: String
+    private let readOnly: Bool
     private let pool = Mutex<[SQLiteConnection]>([])
 
-    init(path: String) {
+    init(path: String, readOnly: Bool = false) {
         self.path = path
+        self.readOnly = readOnly
     }
 
     /// A reader connection: memory-mapped reads (no copy through read(2)) and a larger page cache.
-    private static func open(_ path: String) throws -> SQLiteConnection {
-        let connection = try SQLiteConnection(path: path, create: false)
+    private static func open(_ path: String, readOnly: Bool) throws -> SQLiteConnection {
+        let connection = try SQLiteConnection(path: path, create: false, readOnly: readOnly)
         try connection.execute("PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384; PRAGMA query_only=1")
         return connection
     }
 
     /// Runs `body` with a connection from the pool.
     func withConnection<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        let connection = try pool.withLock { $0.popLast() } ?? EventLogReader.open(path)
+        let connection = try pool.withLock { $0.popLast() } ?? EventLogReader.open(path, readOnly: readOnly)
         defer { pool.withLock { if $0.count < 8 { $0.append(connection) } } }
         return try body(connection)
     }

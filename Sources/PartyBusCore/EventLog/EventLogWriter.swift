@@ -29,8 +29,14 @@ final class EventLogWriter: @unchecked Sendable {
     /// While the writer waits for a batch to fill: the request count that wakes it early (0: not waiting).
     private var fillTarget = 0
     private var finished = false
+    /// Set once another process is found writing the same log; every later request fails with it.
+    private var fatal: EventLogError?
     // Only touched by the writer thread.
     private var head: UInt64
+    /// `PRAGMA data_version` as last seen: it changes only when another connection commits.
+    private var dataVersion: Int64
+    private let dataVersionStatement: SQLiteStatement
+    private let maxSeqStatement: SQLiteStatement
     private let insert: SQLiteStatement
     private let begin: SQLiteStatement
     private let commitStatement: SQLiteStatement
@@ -46,6 +52,9 @@ final class EventLogWriter: @unchecked Sendable {
             "INSERT INTO events(\(EventRowReader.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         begin = try connection.prepare("BEGIN IMMEDIATE")
         commitStatement = try connection.prepare("COMMIT")
+        dataVersionStatement = try connection.prepare("PRAGMA data_version")
+        maxSeqStatement = try connection.prepare("SELECT coalesce(max(seq), 0) FROM events")
+        dataVersion = try Self.read(dataVersionStatement)
         upsertCheckpoint = try connection.prepare(
             "INSERT INTO checkpoints(plugin, seq, updated_at) VALUES (?, ?, ?) "
                 + "ON CONFLICT(plugin) DO UPDATE SET seq = max(seq, excluded.seq), updated_at = excluded.updated_at")
@@ -57,12 +66,20 @@ final class EventLogWriter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues a request; fails it at once when the log is closed.
+    /// Why the writer stopped for good, if it did.
+    var failure: EventLogError? {
+        condition.lock()
+        defer { condition.unlock() }
+        return fatal
+    }
+
+    /// Queues a request; fails it at once when the log is closed or the writer has stopped.
     func enqueue(_ request: Request) {
         condition.lock()
-        if closed {
+        if closed || fatal != nil {
+            let error = fatal ?? EventLogError.closed
             condition.unlock()
-            fail([request], EventLogError.closed)
+            fail([request], error)
             return
         }
         pending.append(request)
@@ -140,6 +157,7 @@ final class EventLogWriter: @unchecked Sendable {
         do {
             try begin.step()
             begin.reset()
+            try checkHeadIsOurs()
             for request in batch {
                 switch request {
                 case .one(let draft, _):
@@ -165,6 +183,14 @@ final class EventLogWriter: @unchecked Sendable {
             insert.reset()
             upsertCheckpoint.reset()
             try? connection.execute("ROLLBACK")
+            if let moved = error as? EventLogError {
+                condition.lock()
+                fatal = moved
+                let queued = pending
+                pending.removeAll()
+                condition.unlock()
+                fail(queued, moved)
+            }
             fail(batch, error)
             return
         }
@@ -183,6 +209,22 @@ final class EventLogWriter: @unchecked Sendable {
                 continuation.resume()
             }
         }
+    }
+
+    /// Inside the write transaction: if another connection committed since we last looked, the head must still
+    /// be ours — a second writer's rows would otherwise collide with our next seq (or be silently interleaved).
+    private func checkHeadIsOurs() throws {
+        let version = try Self.read(dataVersionStatement)
+        guard version != dataVersion else { return }
+        let found = UInt64(try Self.read(maxSeqStatement))
+        guard found == head else { throw EventLogError.headMoved(path: connection.path, expected: head, found: found) }
+        dataVersion = version
+    }
+
+    private static func read(_ statement: SQLiteStatement) throws -> Int64 {
+        defer { statement.reset() }
+        guard try statement.step() else { return 0 }
+        return statement.int64(0)
     }
 
     /// Inserts one row with the next seq.

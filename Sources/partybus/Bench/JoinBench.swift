@@ -3,6 +3,7 @@ import Foundation
 import PSN
 import PSNSimulator
 import PartyBusCore
+import PartyBusDaemon
 
 /// `partybus bench join`: how long from `parties join` until the projection shows us beside the party's first
 /// member, and how many push frames per second go from the simulator into the log and the projection.

@@ -3,6 +3,7 @@ import Foundation
 import PSN
 import PSNSimulator
 import PartyBusCore
+import PartyBusDaemon
 import PartyVoice
 import Voice
 

@@ -2,6 +2,7 @@ import Foundation
 import PSN
 import PSNSimulator
 import PartyBusCore
+import PartyBusDaemon
 import PartyVoice
 import Voice
 

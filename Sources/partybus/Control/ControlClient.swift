@@ -1,29 +1,34 @@
 import Foundation
 import PSN
 
-/// Talks to a running daemon's control socket (`<data>/control.sock`).
+/// Talks to a running daemon's control socket (`<data>/control.sock`) over HTTP.
 struct ControlClient {
     let socketPath: String
 
-    /// Sends a request; returns the JSON body, or throws the daemon's error message.
-    func call(_ method: HTTPRequest.Method, _ path: String, body: [String: Any]? = nil) async throws -> Data {
-        guard FileManager.default.fileExists(atPath: socketPath) else {
-            throw ControlError("no daemon is running for this data folder (no \(socketPath)); start one with `partybus up`")
-        }
+    /// True when a daemon answers on the socket.
+    var isReachable: Bool {
+        FileManager.default.fileExists(atPath: socketPath) && UnixSocketStream.canConnect(socketPath)
+    }
+
+    /// Sends a request; returns the status and JSON body.
+    func call(_ method: String, _ path: String, query: [String: [String]] = [:], body: Data? = nil) async throws -> (Int, Data) {
         let http = CurlHTTPClient(options: .init(unixSocketPath: socketPath))
-        let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
         let response: HTTPResponse
         do {
             response = try await http.send(HTTPRequest(
-                method: method, url: "http://localhost\(path)", headers: [("Content-Type", "application/json")], body: data))
+                method: HTTPRequest.Method(rawValue: method) ?? .GET, url: "http://localhost\(path)\(Self.queryString(query))",
+                headers: [("Content-Type", "application/json")], body: body))
         } catch {
             throw ControlError("cannot reach the daemon at \(socketPath): \(error)")
         }
-        guard (200..<300).contains(response.status) else {
-            let message = (try? JSONSerialization.jsonObject(with: response.body) as? [String: Any])?["error"] as? String
-            throw ControlError(message ?? "the daemon answered HTTP \(response.status)")
+        return (response.status, response.body)
+    }
+
+    static func queryString(_ query: [String: [String]]) -> String {
+        let pairs = query.sorted { $0.key < $1.key }.flatMap { key, values in
+            values.map { "\(key)=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0)" }
         }
-        return response.body
+        return pairs.isEmpty ? "" : "?" + pairs.joined(separator: "&")
     }
 }
 

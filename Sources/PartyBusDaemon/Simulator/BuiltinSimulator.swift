@@ -1,22 +1,23 @@
-import Foundation
-import PSN
-import PSNSimulator
-import PSNSimulatorMedia
-import PartyBusCore
+public import Foundation
+public import Logging
+public import PSN
+public import PSNSimulator
+public import PSNSimulatorMedia
+public import PartyBusCore
 
 /// The built-in simulator's cast and settings: `sim:` from the config over these defaults.
-enum BuiltinSimulator {
+public enum BuiltinSimulator {
     /// The account PartyBus signs in as.
-    static let me = SimulatedAccount(
+    public static let me = SimulatedAccount(
         accountId: "1000000000000000001", onlineId: "partybus-you", npsso: "sim-npsso-you-" + String(repeating: "0", count: 50))
     /// Scripted remote members.
-    static let cast = [
+    public static let cast = [
         SimulatedAccount(accountId: "2000000000000000002", onlineId: "sim-alice", npsso: "sim-npsso-alice-" + String(repeating: "0", count: 48), platform: "PS5"),
         SimulatedAccount(accountId: "3000000000000000003", onlineId: "sim-bob", npsso: "sim-npsso-bob-" + String(repeating: "0", count: 50), platform: "PS4"),
     ]
 
     /// The simulator configuration: the `sim:` section decoded over the defaults, loopback only.
-    static func configuration(_ config: PartyBusConfig, port: Int? = nil) throws -> SimulatorConfiguration {
+    public static func configuration(_ config: PartyBusConfig, port: Int? = nil) throws -> SimulatorConfiguration {
         let section = config.sections["sim"] ?? .object([:])
         var configuration = try JSONDecoder().decode(SimulatorConfiguration.self, from: JSONEncoder().encode(section))
         if configuration.accounts.isEmpty { configuration.accounts = [me] + cast }
@@ -29,12 +30,12 @@ enum BuiltinSimulator {
 
     /// Media for the simulator's scripted members (each a webrtcbin peer with its own tone, recording what it
     /// hears into `directory`) and its rtcBridge bridge peers; ICE on 127.0.0.1 only.
-    static func media(recordingsIn directory: URL) -> SimulatorMedia {
-        SimulatorMedia(options: SimulatorMediaOptions(recordDirectory: directory.path, localAddresses: ["127.0.0.1"]), logger: Logging.engine)
+    public static func media(recordingsIn directory: URL, logger: Logger) -> SimulatorMedia {
+        SimulatorMedia(options: SimulatorMediaOptions(recordDirectory: directory.path, localAddresses: ["127.0.0.1"]), logger: logger)
     }
 
     /// PSN settings that point every base URL at a running simulator.
-    static func settings(_ base: PSNSettings, simulator: SimulatorConfiguration, baseURL: String) -> PSNSettings {
+    public static func settings(_ base: PSNSettings, simulator: SimulatorConfiguration, baseURL: String) -> PSNSettings {
         var settings = base
         settings.urls = .allOn(baseURL)
         settings.allowInsecureLoopback = true

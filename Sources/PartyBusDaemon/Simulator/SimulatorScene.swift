@@ -6,6 +6,7 @@ import PartyBusCore
 /// A short party against the built-in simulator, so `partybus up` shows something live: we create a party and
 /// invite the cast, they join, change their attributes, message us, and leave again.
 enum SimulatorScene {
+    /// Plays the scene once push is up.
     static func play(simulator: PSNSimulator, client: PSNClient, log: EventLog) async throws {
         try await waitFor(log, type: "push.connected")
         // The 1003 auth frame gets no reply (E.3): wait until the simulator has accepted our socket.

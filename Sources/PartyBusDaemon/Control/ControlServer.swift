@@ -1,0 +1,117 @@
+import Foundation
+import Hummingbird
+import Logging
+import PartyBusCore
+import ServiceLifecycle
+
+/// The control API over HTTP: on the Unix socket `<data>/control.sock` (0600: the file mode is the access
+/// control) and, when `api.listen` is set, on TCP (a bearer token required whenever one is configured). Every
+/// request goes to `ControlAPI.handle`; answers are JSON, `/v1/events/stream` is `text/event-stream`.
+public struct ControlServer: Service, CustomStringConvertible {
+    public var description: String { "control API" }
+
+    let context: DaemonContext
+    let socketPath: String
+    let settings: APISettings
+    let logger: Logger
+
+    /// A server for `context`.
+    public init(context: DaemonContext, socketPath: String, settings: APISettings, logger: Logger) {
+        self.context = context
+        self.socketPath = socketPath
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// The control socket of a data folder.
+    public static func socketPath(in folder: URL) -> String { folder.appendingPathComponent("control.sock").path }
+
+    public func run() async throws {
+        let tcp = try settings.tcpAddress()
+        try? FileManager.default.removeItem(atPath: socketPath)
+        defer { try? FileManager.default.removeItem(atPath: socketPath) }
+        let socketPath = self.socketPath
+        let unix = Application(
+            responder: ControlResponder(context: context, token: nil, logger: logger),
+            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "partybus"),
+            onServerRunning: { _ in chmod(socketPath, 0o600) },
+            logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await unix.runService() }
+            if let tcp {
+                let logger = self.logger
+                let app = Application(
+                    responder: ControlResponder(context: context, token: settings.token.map(BearerToken.init), logger: logger),
+                    configuration: .init(address: .hostname(tcp.host, port: tcp.port), serverName: "partybus"),
+                    onServerRunning: { channel in
+                        logger.notice("control API on http://\(settings.listen)\(settings.token == nil ? "" : " (bearer token required)")")
+                    },
+                    logger: logger)
+                group.addTask { try await app.runService() }
+            }
+            try await group.waitForAll()
+        }
+    }
+}
+
+/// Turns Hummingbird requests into `ControlRequest`s and answers them.
+struct ControlResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+
+    let context: DaemonContext
+    /// Required on every request when set (the TCP listener).
+    let token: BearerToken?
+    let logger: Logger
+
+    /// Largest request body accepted.
+    static let maxBody = 1 << 20
+
+    func respond(to request: Request, context requestContext: BasicRequestContext) async throws -> Response {
+        if let token, !token.accepts(authorization: request.headers[.authorization]) {
+            var response = Self.response(.error(401, "a bearer token is required (Authorization: Bearer …)"))
+            response.headers[.wwwAuthenticate] = "Bearer"
+            return response
+        }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: Self.maxBody)
+        } catch {
+            return Self.response(.error(413, "request body larger than \(Self.maxBody) bytes"))
+        }
+        var query: [String: [String]] = [:]
+        for (key, value) in request.uri.queryParameters {
+            query[String(key), default: []].append(String(value).removingPercentEncoding ?? String(value))
+        }
+        let control = ControlRequest(
+            method: request.method.rawValue, path: request.uri.path, query: query, body: Data(body.readableBytesView))
+        let answer = await ControlAPI.handle(control, context: context)
+        if answer.status >= 500 { logger.warning("control: \(control.method) \(control.path) → \(answer.status)") }
+        guard let stream = answer.stream else { return Self.response(answer) }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            body: ResponseBody { writer in
+                // The producer writes into a bounded buffer; a client too slow to keep up is cut off (it resumes
+                // from the last `id` it saw) instead of the daemon holding an unbounded backlog for it.
+                let (chunks, continuation) = AsyncStream<Data>.makeStream(bufferingPolicy: .bufferingOldest(64))
+                let producer = Task {
+                    defer { continuation.finish() }
+                    try? await cancelWhenGracefulShutdown {
+                        try await stream { data in
+                            if case .dropped = continuation.yield(data) { throw CancellationError() }
+                        }
+                    }
+                }
+                defer { producer.cancel() }
+                for await chunk in chunks { try await writer.write(ByteBuffer(bytes: chunk)) }
+                try await writer.finish(nil)
+            })
+    }
+
+    static func response(_ answer: ControlResponse) -> Response {
+        Response(
+            status: .init(code: answer.status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+}

@@ -1,0 +1,115 @@
+public import Foundation
+public import Logging
+public import PSN
+public import PSNSimulator
+public import PartyBusCore
+public import PartyVoice
+import ServiceLifecycle
+import UnixSignals
+
+/// `partybus up`: the one process that writes a data folder's event log. It holds the folder's lock, runs every
+/// long-running part as a `Service` of one `ServiceGroup` (engine and plugins, projections, the PSN session and
+/// push socket, voice, the control API, the simulator and its scene when simulating) and stops them all cleanly
+/// on SIGINT/SIGTERM.
+public struct PartyBusDaemon: Sendable {
+    /// What to run.
+    public struct Options: Sendable {
+        /// The configuration; its data folder is the one this daemon owns (live or `<data>/sim`).
+        public var config: PartyBusConfig
+        /// PSN settings (pointed at the simulator when simulating).
+        public var psn: PSNSettings
+        /// The built-in simulator, when simulating.
+        public var simulator: PSNSimulator?
+        /// Play the scripted party scene against the simulator.
+        public var scene: Bool
+        /// Voice options, or nil when voice is disabled.
+        public var voice: PartyVoiceOptions?
+        /// Start voice when we create or join a party (or our account joins one elsewhere).
+        public var voiceAutoStart: Bool
+        /// The control API's TCP listener and token.
+        public var api: APISettings
+        /// The plugins compiled in.
+        public var catalog: PluginCatalog
+        /// Called with every event appended while the daemon runs (the terminal echo), if set.
+        public var echo: (@Sendable (Event) -> Void)?
+
+        /// Options; see each property.
+        public init(
+            config: PartyBusConfig, psn: PSNSettings, simulator: PSNSimulator?, scene: Bool, voice: PartyVoiceOptions?,
+            voiceAutoStart: Bool, api: APISettings, catalog: PluginCatalog, echo: (@Sendable (Event) -> Void)?
+        ) {
+            self.config = config
+            self.psn = psn
+            self.simulator = simulator
+            self.scene = scene
+            self.voice = voice
+            self.voiceAutoStart = voiceAutoStart
+            self.api = api
+            self.catalog = catalog
+            self.echo = echo
+        }
+    }
+
+    let options: Options
+    let logger: Logger
+
+    /// A daemon with these options.
+    public init(options: Options, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Takes the data folder's lock, then runs until SIGINT/SIGTERM. Throws `DataFolderLockError` at once when
+    /// another process holds the folder.
+    public func run() async throws {
+        let options = self.options
+        let logger = self.logger
+        let folder = options.config.dataDirectory
+        let lock = try DataFolderLock(folder: folder, purpose: "partybus up")
+        defer { lock.release() }
+        _ = try options.api.tcpAddress()
+        let engine = try Engine(config: options.config, catalog: options.catalog, logger: logger)
+        let log = engine.log
+        defer { log.close() }
+        let source: EventSource = options.simulator == nil ? .live : .sim
+        let client = try PSNClient(
+            settings: options.psn, dataDirectory: folder, log: log, source: source, logger: logger)
+        let parties = LiveProjection<PartyProjection>(log: log)
+        let voice = options.voice.map {
+            PartyVoice(client: client, log: log, parties: parties, options: $0, autoStart: options.voiceAutoStart, source: source, logger: logger)
+        }
+        let context = DaemonContext(
+            config: options.config, log: log, client: client, voice: voice, simulated: options.simulator != nil,
+            inProcess: false, parties: parties)
+        let firstSeq = log.head + 1
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let simulator = options.simulator { services.append(.init(service: simulator)) }
+        services.append(.init(service: EngineService(engine: engine)))
+        services.append(.init(service: DaemonPart("party projection") { try await parties.run() }))
+        services.append(.init(service: DaemonPart("status projections") { try await context.runProjections() }))
+        services.append(.init(service: DaemonPart("log watch") { try await LogWatch.run(log) }))
+        if let echo = options.echo {
+            services.append(.init(service: DaemonPart("echo") {
+                for try await event in log.subscribe(from: firstSeq) { echo(event) }
+            }))
+        }
+        let simulator = options.simulator
+        services.append(.init(service: DaemonPart("PSN session and push") {
+            if let simulator { _ = try await simulator.waitUntilRunning() }
+            try await PSNSession.run(client: client, simulator: simulator, parties: parties, log: log, logger: logger)
+        }))
+        if let voice { services.append(.init(service: DaemonPart("voice") { try await voice.run(from: firstSeq) })) }
+        services.append(.init(service: ControlServer(
+            context: context, socketPath: ControlServer.socketPath(in: folder), settings: options.api, logger: logger)))
+        if options.scene, let simulator {
+            services.append(.init(service: DaemonPart("simulator scene") {
+                try await SimulatorScene.play(simulator: simulator, client: client, log: log)
+            }))
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        if let failure = log.writerFailure { throw failure }
+    }
+}
