@@ -39,9 +39,17 @@ enum JWT {
         guard parts.count >= 2, let payload = base64URLDecode(String(parts[1])),
             let object = try? JSONSerialization.jsonObject(with: payload) as? [String: Any]
         else { throw PSNError.malformed(endpoint: "token", detail: "access token is not a JWT") }
-        if let id = object["account_id"] as? String, !id.isEmpty, id.allSatisfy(\.isNumber) { return id }
-        if let number = object["account_id"] as? NSNumber { return number.stringValue }
-        throw PSNError.malformed(endpoint: "token", detail: "access token has no account_id claim")
+        guard let claim = object["account_id"] else {
+            throw PSNError.malformed(endpoint: "token", detail: "access token has no account_id claim")
+        }
+        // A.7: a JSON string of decimal digits. A number is refused: above 2^53 it would not be exact.
+        guard let id = claim as? String else {
+            throw PSNError.malformed(endpoint: "token", detail: "the access token's account_id claim is not a string")
+        }
+        if let problem = AccountId.problem(id, field: "the access token's account_id claim") {
+            throw PSNError.malformed(endpoint: "token", detail: problem)
+        }
+        return id
     }
 
     static func base64URLDecode(_ text: String) -> Data? {

@@ -32,6 +32,9 @@ public struct TokenStore: Sendable {
         } catch {
             throw PSNError.configuration("\(path): damaged token file (\(EventJSON.describe(error))); run partybus login")
         }
+        if let problem = AccountId.problem(stored.accountId, field: "accountId") {
+            throw PSNError.configuration("\(path): damaged token file (\(problem)); run partybus login")
+        }
         return TokenSet(
             accessToken: Secret(stored.accessToken), refreshToken: Secret(stored.refreshToken),
             expiresAt: Date(timeIntervalSince1970: stored.expiresAt),

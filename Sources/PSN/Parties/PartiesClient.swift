@@ -26,7 +26,9 @@ public struct PartiesClient: Sendable {
         let response = try await api.call(
             .POST, "\(Self.base)/sys/gameBase/parties/bulkGet?limit=\(limit)", stack: .okhttp, json: body,
             endpoint: "bulkGet")
-        return try api.decode(BulkGetResponse.self, from: response, endpoint: "bulkGet").parties
+        let parties = try api.decode(BulkGetResponse.self, from: response, endpoint: "bulkGet").parties
+        try checkAccountIds(parties, path: "parties", endpoint: "bulkGet") { $0.accountIdProblem(at: $1) }
+        return parties
     }
 
     /// B.2: parties by id; each one found is recorded as `party.snapshot`.
@@ -36,6 +38,7 @@ public struct PartiesClient: Sendable {
             extraHeaders: [("X-PSN-SESSION-MANAGER-SESSION-IDS", sessionIds.joined(separator: ","))],
             endpoint: "partySessions")
         let parties = try api.decode(PartySessionsResponse.self, from: response, endpoint: "partySessions").partySessions
+        try checkAccountIds(parties, path: "partySessions", endpoint: "partySessions") { $0.accountIdProblem(at: $1) }
         for party in parties { try await record(PartySnapshot(party: party), sessionId: party.sessionId) }
         return parties
     }
@@ -107,8 +110,9 @@ public struct PartiesClient: Sendable {
 
     /// B.7: invites accounts.
     public func invite(_ sessionId: String, accountIds: [String]) async throws {
-        guard !accountIds.isEmpty, accountIds.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }) else {
-            throw PSNError.configuration("account ids are decimal numbers")
+        guard !accountIds.isEmpty else { throw PSNError.configuration("invite: no account ids") }
+        for accountId in accountIds {
+            if let problem = AccountId.problem(accountId, field: "invite: account id") { throw PSNError.configuration(problem) }
         }
         let body: [String: Any] = [
             "invitationType": "NORMAL", "invitations": accountIds.map { ["to": ["accountId": $0]] },
@@ -124,13 +128,17 @@ public struct PartiesClient: Sendable {
     public func invitations() async throws -> [PartyInvitation] {
         let response = try await api.call(
             .GET, "\(Self.base)/users/me/partySessionsInvitations", stack: .okhttp, endpoint: "invitations")
-        return try api.decode(InvitationsResponse.self, from: response, endpoint: "invitations").invitations
+        let invitations = try api.decode(InvitationsResponse.self, from: response, endpoint: "invitations").invitations
+        try checkAccountIds(invitations, path: "invitations", endpoint: "invitations") { $0.accountIdProblem(at: $1) }
+        return invitations
     }
 
     /// B.8: resolves a share link (`https://party.playstation.com/<linkId>` or the id) to its party.
     public func resolveLink(_ link: String) async throws -> PartyInfo {
         let linkId = link.split(separator: "/").last.map(String.init) ?? link
-        guard !linkId.isEmpty, linkId.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+        guard !linkId.isEmpty, linkId.count <= 128,
+            linkId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") })
+        else {
             throw PSNError.configuration("'\(link)' is not a party link")
         }
         let url = api.settings.urls.partyInfo + linkId + "?country=\(api.settings.country)&language=\(api.settings.locale.prefix(2))"
@@ -138,13 +146,20 @@ public struct PartiesClient: Sendable {
             .GET, "", url: url, stack: .okhttp,
             extraHeaders: [("Origin", "https://party.playstation.com"), ("Referer", "https://party.playstation.com/")],
             endpoint: "partyInfo")
-        return try api.decode(PartyInfo.self, from: response, endpoint: "partyInfo")
+        let info = try api.decode(PartyInfo.self, from: response, endpoint: "partyInfo")
+        if let problem = info.accountIdProblem(at: "partyInfo") { throw PSNError.malformed(endpoint: "partyInfo", detail: problem) }
+        return info
     }
 
     /// B.10: sends a party-scoped custom message (`miranda:12` signalling) to the listed members; 204 expected.
     public func sendCustomMessage(
         _ sessionId: String, channel: String = "miranda:12", payload: String, to recipients: [(accountId: String, platform: String)]
     ) async throws {
+        for recipient in recipients {
+            if let problem = AccountId.problem(recipient.accountId, field: "customMessage recipient") {
+                throw PSNError.configuration(problem)
+            }
+        }
         let body: [String: Any] = [
             "channel": channel, "payload": payload,
             "to": recipients.map { ["accountId": $0.accountId, "platform": $0.platform] },

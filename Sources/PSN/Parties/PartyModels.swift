@@ -113,3 +113,49 @@ enum CustomData4 {
     static let onJoin = "WyIiLCIiLCIxIiwiMCIsIjYuMi4wIiwiMCIsIjAiLCIwIiwiIiwiIl0="
     static let afterJoin = "WyIiLCJBZ0FBQUE9PSIsIjEiLCIwIiwiNi4yLjAiLCIwIiwiMCIsIjAiLCIiLCIiXQ=="
 }
+
+/// Account ids in sessionManager answers are outside data: each is checked (1–20 ASCII digits) as it is decoded,
+/// and the first bad one is named by its path (`parties[0].members[1].accountId`).
+extension PartyMember {
+    func accountIdProblem(at path: String) -> String? {
+        AccountId.problem(accountId, field: "\(path).accountId")
+    }
+}
+
+extension PartySession {
+    func accountIdProblem(at path: String) -> String? {
+        if let problem = owner?.accountIdProblem(at: "\(path).owner") { return problem }
+        for (index, member) in (members ?? []).enumerated() {
+            if let problem = member.accountIdProblem(at: "\(path).members[\(index)]") { return problem }
+        }
+        return nil
+    }
+}
+
+extension PartyInvitation {
+    func accountIdProblem(at path: String) -> String? {
+        from?.accountIdProblem(at: "\(path).from")
+    }
+}
+
+extension PartyInfo {
+    func accountIdProblem(at path: String) -> String? {
+        for (index, member) in (members ?? []).enumerated() {
+            if let accountId = member.accountId,
+                let problem = AccountId.problem(accountId, field: "\(path).members[\(index)].accountId")
+            {
+                return problem
+            }
+        }
+        return nil
+    }
+}
+
+/// Throws `PSNError.malformed` for the first item whose account ids do not hold.
+func checkAccountIds<Item>(
+    _ items: [Item], path: String, endpoint: String, problem: (Item, String) -> String?
+) throws {
+    for (index, item) in items.enumerated() {
+        if let found = problem(item, "\(path)[\(index)]") { throw PSNError.malformed(endpoint: endpoint, detail: found) }
+    }
+}

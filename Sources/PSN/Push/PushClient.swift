@@ -102,25 +102,20 @@ public final class PushClient: Sendable {
         guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
             let fqdn = object["fqdn"] as? String, !fqdn.isEmpty
         else { throw PSNError.malformed(endpoint: "serveraddr", detail: "no fqdn") }
-        let interval = ((object["keepAliveStatus"] as? [String: Any])?["clientKeepAliveInterval"] as? NSNumber)?.intValue ?? 60_000
-        let parts = fqdn.split(separator: ":")
-        guard parts.count <= 2, let host = parts.first.map(String.init), !host.isEmpty else {
-            throw PSNError.malformed(endpoint: "serveraddr", detail: "fqdn '\(fqdn)' is not host[:port]")
-        }
-        let port = parts.count == 2 ? Int(parts[1]) : nil
-        if parts.count == 2 && port == nil {
-            throw PSNError.malformed(endpoint: "serveraddr", detail: "fqdn '\(fqdn)' has a bad port")
-        }
-        return (host, port, .milliseconds(max(interval, 100)))
+        // Read as a double and clamped (100 ms … 1 h) so no value the server sends can overflow.
+        let stated = ((object["keepAliveStatus"] as? [String: Any])?["clientKeepAliveInterval"] as? NSNumber)?.doubleValue
+        let interval = stated.flatMap { $0.isFinite ? min(max($0, 100), 3_600_000) : nil } ?? 60_000
+        let (host, port) = try PushHost.parse(fqdn)
+        return (host, port, .milliseconds(Int64(interval)))
     }
 
     /// One connection from serveraddr to close; returns how it ended.
     private func connectOnce() async throws -> (code: Int?, reason: String, wasUp: Bool) {
         let address = try await serverAddress()
         let tls = !settings.urls.pushServerAddr.lowercased().hasPrefix("http://")
+        // Plain ws:// only to loopback, the same rule as every configured URL: serveraddr's answer is outside data.
         if !tls {
-            try PSNSettings.checkTransport(
-                "ws://\(address.host)", name: "push fqdn", allowInsecureLoopback: settings.allowInsecureLoopback)
+            try PushHost.checkInsecure(address.host, allowInsecureLoopback: settings.allowInsecureLoopback)
         }
         guard let tokenSet = try await tokens.currentTokens() else { throw PSNError.signInRequired("no tokens") }
         let accessToken = try await tokens.accessToken()
@@ -180,7 +175,7 @@ public final class PushClient: Sendable {
                     switch event {
                     case .established:
                         wasUp = true
-                        connection.send(text: PushClient.authFrame(accountId: tokenSet.accountId, token: accessToken, tranId: number))
+                        connection.send(text: try PushClient.authFrame(accountId: tokenSet.accountId, token: accessToken, tranId: number))
                         logger.info("push: connected to \(address.host) (connection \(number))")
                         try await append(
                             [try EventDraft(
@@ -237,8 +232,10 @@ public final class PushClient: Sendable {
     }
 
     /// E.3: the auth frame, with the account id written as its exact decimal digits (it may exceed 2^53).
-    static func authFrame(accountId: String, token: Secret, tranId: Int) -> String {
-        precondition(!accountId.isEmpty && accountId.allSatisfy(\.isASCII) && accountId.allSatisfy(\.isNumber))
+    static func authFrame(accountId: String, token: Secret, tranId: Int) throws -> String {
+        if let problem = AccountId.problem(accountId, field: "the signed-in account id") {
+            throw PSNError.configuration("push auth frame: \(problem)")
+        }
         var out = Data(#"{"version":"3.0","method":1003,"tranId":"#.utf8)
         EventJSON.appendQuoted(String(tranId), to: &out)
         out.append(contentsOf: #","accountId":\#(accountId),"status":"active","auth":{"accessToken":"#.utf8)

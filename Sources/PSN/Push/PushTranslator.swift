@@ -22,29 +22,51 @@ public struct PushTranslator: Sendable {
         }
         let dataType = object["dataType"] as? String
         var out: [EventDraft] = [draft("push", PushFrameReceived(text: text, dataType: dataType))].compactMap { $0 }
-        guard let method = (object["method"] as? NSNumber)?.intValue, method == 3001 else { return out }
+        guard let method = object["method"] as? NSNumber, method.doubleValue == 3001 else { return out }
         guard let dataType, let body = object["body"] as? [String: Any], let payload = body["data"] as? [String: Any],
             let sessionId = payload["sessionId"] as? String
         else {
             out += [draft("push", PushFrameRejected(reason: "3001 frame without dataType or body.data.sessionId", text: String(text.prefix(2000))))].compactMap { $0 }
             return out
         }
+        do {
+            out += try translate(dataType: dataType, payload: payload, sessionId: sessionId, state: state, source: source)
+        } catch let rejection as Rejection {
+            out += [draft("push", PushFrameRejected(reason: rejection.reason, text: String(text.prefix(2000))))].compactMap { $0 }
+        } catch {
+            out += [draft("push", PushFrameRejected(reason: "\(error)", text: String(text.prefix(2000))))].compactMap { $0 }
+        }
+        return out
+    }
+
+    /// Why a frame is refused: names the field (e.g. `body.data.members[0].accountId`).
+    struct Rejection: Error {
+        var reason: String
+    }
+
+    /// The `party.*` drafts of one 3001 frame; throws `Rejection` for outside data that does not hold.
+    private func translate(
+        dataType: String, payload: [String: Any], sessionId: String, state: PartyProjection, source: EventSource
+    ) throws -> [EventDraft] {
+        func draft<P: EventPayload>(_ stream: String, _ payload: P) -> EventDraft? {
+            try? EventDraft(stream: stream, payload: payload, source: source)
+        }
+        var out: [EventDraft] = []
         let stream = "party/\(sessionId)"
         let kind = dataType.hasPrefix(Self.prefix) ? String(dataType.dropFirst(Self.prefix.count)) : dataType
         let party = state.parties[sessionId]
-        let from = (payload["customProperties"] as? [String: Any])?["from"] as? [String: Any]
         switch kind {
         case "v2:ps:members:created":
-            for member in Self.members(payload) where party?.members[member.accountId] == nil {
+            for member in try Self.members(payload) where party?.members[member.accountId] == nil {
                 out += [draft(stream, PartyMemberJoined(sessionId: sessionId, member: member))].compactMap { $0 }
             }
         case "v2:ps:members:deleted":
-            for member in Self.members(payload) where party == nil || party?.members[member.accountId] != nil {
+            for member in try Self.members(payload) where party == nil || party?.members[member.accountId] != nil {
                 out += [draft(stream, PartyMemberLeft(sessionId: sessionId, accountId: member.accountId, onlineId: member.onlineId))].compactMap { $0 }
             }
         case "v2:ps:m:customData3:updated", "v2:ps:m:customData4:updated":
             let field = kind.contains("customData3") ? "customData3" : "customData4"
-            for member in Self.members(payload) {
+            for member in try Self.members(payload) {
                 let value = field == "customData3" ? member.customData3 : member.customData4
                 guard let value else { continue }
                 let known = party?.members[member.accountId]
@@ -54,8 +76,12 @@ public struct PushTranslator: Sendable {
                 }
             }
         case "v2:ps:owner:updated":
-            if let owner = (payload["owner"] as? [String: Any]).flatMap(Self.member), party?.ownerAccountId != owner.accountId {
-                out += [draft(stream, PartyOwnerChanged(sessionId: sessionId, owner: owner))].compactMap { $0 }
+            if let object = payload["owner"] {
+                guard let object = object as? [String: Any] else { throw Rejection(reason: "body.data.owner is not an object") }
+                let owner = try Self.member(object, field: "body.data.owner")
+                if party?.ownerAccountId != owner.accountId {
+                    out += [draft(stream, PartyOwnerChanged(sessionId: sessionId, owner: owner))].compactMap { $0 }
+                }
             }
         case "v2:ps:sessionName:updated", "v2:ps:visibilityType:updated", "outside:v2:ps:visibilityType:updated",
             "v2:ps:joinableUserType:updated", "outside:v2:ps:joinableUserType:updated", "v2:ps:maxMembers:updated":
@@ -71,11 +97,13 @@ public struct PushTranslator: Sendable {
             let cause = (payload["customProperties"] as? [String: Any])?["deletedEvenCause"] as? String
             out += [draft(stream, PartyDeleted(sessionId: sessionId, cause: cause))].compactMap { $0 }
         case "v2:ps:customMessage:noSeq:created", "v2:ps:customMessage:created":
+            let from = (payload["customProperties"] as? [String: Any])?["from"] as? [String: Any]
+            let fromAccountId = try from.flatMap { try Self.optionalAccountId($0, field: "body.data.customProperties.from") }
             if let message = payload["customMessage"] as? [String: Any], let channel = message["channel"] as? String,
                 let body = message["payload"] as? String
             {
                 out += [draft(stream, PartyCustomMessage(
-                    sessionId: sessionId, channel: channel, payload: body, fromAccountId: from?["accountId"] as? String,
+                    sessionId: sessionId, channel: channel, payload: body, fromAccountId: fromAccountId,
                     fromPlatform: from?["platform"] as? String))].compactMap { $0 }
             }
         default:
@@ -85,13 +113,31 @@ public struct PushTranslator: Sendable {
         return out
     }
 
-    static func members(_ payload: [String: Any]) -> [PartyMember] {
-        (payload["members"] as? [[String: Any]] ?? []).compactMap(member)
+    /// `body.data.members`, each checked (absent: none).
+    static func members(_ payload: [String: Any]) throws -> [PartyMember] {
+        guard let list = payload["members"] else { return [] }
+        guard let items = list as? [[String: Any]] else { throw Rejection(reason: "body.data.members is not a list of objects") }
+        return try items.enumerated().map { index, item in try member(item, field: "body.data.members[\(index)]") }
     }
 
-    static func member(_ object: [String: Any]) -> PartyMember? {
-        guard let data = try? JSONSerialization.data(withJSONObject: object) else { return nil }
-        return try? JSONDecoder().decode(PartyMember.self, from: data)
+    /// A member object whose `accountId` is 1–20 ASCII digits (§0.4).
+    static func member(_ object: [String: Any], field: String) throws -> PartyMember {
+        guard let accountId = object["accountId"] as? String else {
+            throw Rejection(reason: "\(field).accountId is missing or not a string")
+        }
+        if let problem = AccountId.problem(accountId, field: "\(field).accountId") { throw Rejection(reason: problem) }
+        guard let data = try? JSONSerialization.data(withJSONObject: object),
+            let member = try? JSONDecoder().decode(PartyMember.self, from: data)
+        else { throw Rejection(reason: "\(field) is not a member object") }
+        return member
+    }
+
+    /// An optional `accountId` of an object such as `customProperties.from`: absent is fine, garbage is not.
+    static func optionalAccountId(_ object: [String: Any], field: String) throws -> String? {
+        guard let value = object["accountId"] else { return nil }
+        guard let accountId = value as? String else { throw Rejection(reason: "\(field).accountId is not a string") }
+        if let problem = AccountId.problem(accountId, field: "\(field).accountId") { throw Rejection(reason: problem) }
+        return accountId
     }
 }
 
