@@ -194,7 +194,7 @@ public struct FaultSwitches: Codable, Sendable, Equatable {
     }
 }
 
-/// "Fail the next `count` calls to `path` with `status`" (H item 17).
+/// "Fail the next `count` calls to `path` with `status`" (H item 17), or answer them with a verbatim `body`.
 public struct HTTPFaultRule: Codable, Sendable, Equatable {
     /// Request path to match exactly (without query), or a prefix when it ends with `*`.
     public var path: String
@@ -206,17 +206,24 @@ public struct HTTPFaultRule: Codable, Sendable, Equatable {
     public var count: Int
     /// `Retry-After` seconds sent with the response; default `1` for 429, none otherwise.
     public var retryAfterSeconds: Int?
+    /// A body sent verbatim (as `application/json`) with `status` instead of the F.3 error body — e.g. a malformed
+    /// `200` from the token endpoint. Default `nil`.
+    public var body: String?
 
     /// Creates a rule.
-    public init(path: String, method: String? = nil, status: Int, count: Int = 1, retryAfterSeconds: Int? = nil) {
+    public init(
+        path: String, method: String? = nil, status: Int, count: Int = 1, retryAfterSeconds: Int? = nil,
+        body: String? = nil
+    ) {
         self.path = path
         self.method = method
         self.status = status
         self.count = count
         self.retryAfterSeconds = retryAfterSeconds
+        self.body = body
     }
 
-    enum CodingKeys: String, CodingKey { case path, method, status, count, retryAfterSeconds }
+    enum CodingKeys: String, CodingKey { case path, method, status, count, retryAfterSeconds, body }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -225,6 +232,7 @@ public struct HTTPFaultRule: Codable, Sendable, Equatable {
         self.status = try c.decode(Int.self, forKey: .status)
         self.count = try c.decodeIfPresent(Int.self, forKey: .count) ?? 1
         self.retryAfterSeconds = try c.decodeIfPresent(Int.self, forKey: .retryAfterSeconds)
+        self.body = try c.decodeIfPresent(String.self, forKey: .body)
     }
 
     func matches(method requestMethod: String, path requestPath: String) -> Bool {
