@@ -7,6 +7,8 @@ enum ErrorBody {
         var code: Int?
         var message: String
         var referenceId: String?
+        /// The OAuth `error` word (`invalid_grant`, `invalid_client` …), for the OAuth shape only.
+        var oauthError: String? = nil
     }
 
     static func parse(_ body: Data, status: Int) -> Parsed {
@@ -21,7 +23,7 @@ enum ErrorBody {
         }
         if let error = object["error"] as? String {
             let description = object["error_description"] as? String
-            return Parsed(code: nil, message: description.map { "\(error): \($0)" } ?? error)
+            return Parsed(code: nil, message: description.map { "\(error): \($0)" } ?? error, oauthError: error)
         }
         return Parsed(code: nil, message: String(decoding: body.prefix(200), as: UTF8.self))
     }

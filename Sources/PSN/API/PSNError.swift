@@ -2,6 +2,12 @@
 public enum PSNError: Error, CustomStringConvertible, Sendable, Equatable {
     /// A response with an error status and its F.3 (or OAuth-style) body.
     case http(status: Int, code: Int?, message: String, referenceId: String?, endpoint: String)
+    /// The token endpoint refused a grant (`invalid_grant` with 400 or 401, A.10): for a refresh, the refresh token
+    /// is expired or revoked — the one answer that discards stored tokens.
+    case invalidGrant(status: Int, message: String)
+    /// Refreshing failed on a bad day (429, 5xx, network, a malformed answer, a failed save): the stored tokens are
+    /// kept and a later call refreshes again.
+    case refreshFailed(String)
     /// No response at all (after retries).
     case transport(String)
     /// Sign-in is needed (no tokens, or refresh failed and no npsso is configured).
@@ -18,6 +24,8 @@ public enum PSNError: Error, CustomStringConvertible, Sendable, Equatable {
         case .http(let status, let code, let message, let referenceId, let endpoint):
             "\(endpoint): HTTP \(status)\(code.map { " code \($0)" } ?? ""): \(message)"
                 + (referenceId.map { " (referenceId \($0))" } ?? "")
+        case .invalidGrant(let status, let message): "token: HTTP \(status): \(message)"
+        case .refreshFailed(let detail): "token refresh failed: \(detail)"
         case .transport(let detail): "network: \(detail)"
         case .signInRequired(let why): "sign-in required: \(why)"
         case .npssoRejected(let code, let description):
@@ -30,7 +38,9 @@ public enum PSNError: Error, CustomStringConvertible, Sendable, Equatable {
 
     /// The HTTP status, when there was one.
     public var status: Int? {
-        if case .http(let status, _, _, _, _) = self { return status }
-        return nil
+        switch self {
+        case .http(let status, _, _, _, _), .invalidGrant(let status, _): return status
+        default: return nil
+        }
     }
 }

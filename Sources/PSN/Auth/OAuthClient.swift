@@ -95,6 +95,9 @@ public struct OAuthClient: Sendable {
         let response = try await send(request, endpoint: "token")
         guard response.status == 200 else {
             let parsed = ErrorBody.parse(response.body, status: response.status)
+            if parsed.oauthError == "invalid_grant" && (response.status == 400 || response.status == 401) {
+                throw PSNError.invalidGrant(status: response.status, message: parsed.message)
+            }
             throw PSNError.http(
                 status: response.status, code: parsed.code, message: parsed.message, referenceId: parsed.referenceId,
                 endpoint: "token")
@@ -106,14 +109,20 @@ public struct OAuthClient: Sendable {
         }
     }
 
-    /// Sends with retries on network errors and 5xx (F.4), at most 3 tries.
+    /// Sends with retries on network errors and 5xx (F.4: backoff) and on 429 (after `Retry-After`, clamped),
+    /// at most 3 tries.
     private func send(_ request: HTTPRequest, endpoint: String) async throws -> HTTPResponse {
         var attempt = 0
         while true {
             attempt += 1
+            var wait = Duration.milliseconds(settings.retryBaseMs << (attempt - 1))
             do {
                 let response = try await http.send(request)
-                if (500..<600).contains(response.status) && attempt < 3 {
+                guard attempt < 3 else { return response }
+                if response.status == 429 {
+                    wait = RetryAfter.duration(response.header("Retry-After"))
+                    logger.warning("\(endpoint): HTTP 429; retry \(attempt) of 2 in \(wait) (Retry-After, clamped)")
+                } else if (500..<600).contains(response.status) {
                     logger.warning("\(endpoint): HTTP \(response.status); retry \(attempt) of 2")
                 } else {
                     return response
@@ -122,7 +131,7 @@ public struct OAuthClient: Sendable {
                 guard attempt < 3, !error.isPermanent else { throw PSNError.transport(error.description) }
                 logger.warning("\(endpoint): \(error.message); retry \(attempt) of 2")
             }
-            try await Task.sleep(for: .milliseconds(settings.retryBaseMs << (attempt - 1)))
+            try await Task.sleep(for: wait)
         }
     }
 
