@@ -23,9 +23,13 @@ public final class PSNClient: Sendable {
     private let source: EventSource
     private let logger: Logger
 
-    /// Builds the client; checks the URLs (https, or loopback http when allowed).
+    /// The data folder's shared rate limit (nil when `psn.rateLimit` turns it off).
+    public let rateLimiter: RateLimiter?
+
+    /// Builds the client; checks the URLs (https, or loopback http when allowed) and the rate limit settings.
     public init(settings: PSNSettings, dataDirectory: URL, log: EventLog, source: EventSource, logger: Logger) throws {
         try settings.validateURLs()
+        try settings.validateRateLimit()
         self.settings = settings
         self.log = log
         self.source = source
@@ -36,7 +40,8 @@ public final class PSNClient: Sendable {
         let publish: EventPublisher = { draft in _ = try await log.append(draft) }
         tokens = TokenManager(
             oauth: oauth, store: TokenStore(dataDirectory: dataDirectory), publish: publish, source: source, logger: logger)
-        api = PSNAPIClient(settings: settings, http: http, tokens: tokens, logger: logger)
+        rateLimiter = RateLimiter.forDataDirectory(dataDirectory, settings: settings.rateLimit, logger: logger)
+        api = PSNAPIClient(settings: settings, http: http, tokens: tokens, logger: logger, rateLimiter: rateLimiter)
         parties = PartiesClient(api: api, publish: publish, source: source)
         bridges = RTCBridgeClient(api: api)
     }

@@ -45,6 +45,8 @@ public final class ClientHarness: Sendable {
         settings.allowInsecureLoopback = true
         settings.throttleMs = 0
         settings.retryBaseMs = 20
+        // Like the throttle: off against the simulator (RateLimitTests turn it on with a tiny window).
+        settings.rateLimit.requests = 0
         return settings
     }
 

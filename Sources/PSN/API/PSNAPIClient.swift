@@ -4,7 +4,8 @@ public import PartyBusCore
 
 /// Sends authenticated requests to the PSN mobile API the way the official app does (F.1–F.4): the endpoint's
 /// header stack, a Bearer token, error bodies parsed (their `referenceId` logged), retries with backoff on 5xx
-/// and network errors, one refresh and one retry on 401, `Retry-After` on 429, and a per-endpoint throttle.
+/// and network errors, one refresh and one retry on 401, `Retry-After` on 429 (clamped to 1…300 s), a per-endpoint
+/// throttle, and a slot of the data folder's shared rate limit before every request sent.
 public final class PSNAPIClient: Sendable {
     /// Supplies and refreshes access tokens.
     public protocol TokenProvider: Sendable {
@@ -14,17 +15,24 @@ public final class PSNAPIClient: Sendable {
         func refreshAfterRejection(of rejected: Secret) async throws -> Secret
     }
 
+    /// The settings in use.
     public let settings: PSNSettings
     private let http: any HTTPSending
     private let tokens: any TokenProvider
     private let throttle: Throttle
+    private let rateLimiter: RateLimiter?
     private let logger: Logger
     /// One trace id for this app session (okhttp stack).
     let traceId = HeaderStack.hex(16)
 
-    /// A client over `http` with tokens from `tokens`.
-    public init(settings: PSNSettings, http: any HTTPSending, tokens: any TokenProvider, logger: Logger) {
+    /// A client over `http` with tokens from `tokens`; every request first takes a slot of `rateLimiter` (nil: no
+    /// limit).
+    public init(
+        settings: PSNSettings, http: any HTTPSending, tokens: any TokenProvider, logger: Logger,
+        rateLimiter: RateLimiter? = nil
+    ) {
         self.settings = settings
+        self.rateLimiter = rateLimiter
         self.http = http
         self.tokens = tokens
         self.logger = logger
@@ -38,11 +46,17 @@ public final class PSNAPIClient: Sendable {
     ) async throws -> HTTPResponse {
         let target = url ?? (settings.urls.api + path)
         try await throttle.wait(for: endpoint)
+        // The first slot is taken before the token is read: a long wait must not leave us sending an expired one.
+        try await rateLimiter?.acquire()
         var token = try await tokens.accessToken()
+        var slotHeld = true
         var refreshed = false
         var attempt = 0
         while true {
             attempt += 1
+            // Every request sent takes a slot, retries too.
+            if !slotHeld { try await rateLimiter?.acquire() }
+            slotHeld = false
             var headers = [(name: "Authorization", value: "Bearer \(token.reveal())")]
             headers += stack.headers(settings: settings, traceId: traceId, json: json != nil, form: form)
             headers += extraHeaders
@@ -66,10 +80,10 @@ public final class PSNAPIClient: Sendable {
                 attempt -= 1
                 continue
             case 429:
-                let wait = Double(response.header("Retry-After") ?? "") ?? 60
                 guard attempt < 3 else { throw failure(response, endpoint: endpoint) }
-                logger.warning("\(endpoint): 429, waiting \(wait) s as Retry-After says")
-                try await Task.sleep(for: .milliseconds(Int64(wait * 1000)))
+                let wait = RetryAfter.duration(response.header("Retry-After"))
+                logger.warning("\(endpoint): 429, waiting \(wait) as Retry-After says (clamped to 1…300 s)")
+                try await Task.sleep(for: wait)
                 continue
             case 500..<600 where attempt < 3:
                 let parsed = ErrorBody.parse(response.body, status: response.status)

@@ -37,6 +37,33 @@ public struct PSNSettings: Sendable, Codable, Equatable {
     public var retryBaseMs: Int64
     /// `X-PSN-RTC-TITLE-ID` of rtcBridge calls (C); nil means `METROPOL_AND`, the Android app's.
     public var rtcTitleId: String?
+    /// The client-side rate limit every process of the data folder shares (F.4: 300 requests per 15 minutes).
+    public var rateLimit: RateLimit
+
+    /// At most `requests` authenticated API calls per `windowSeconds`, counted in `<data>/ratelimit.sqlite`
+    /// across processes; 0 in either turns the limit off (e.g. for the built-in simulator).
+    public struct RateLimit: Sendable, Codable, Equatable {
+        /// Requests per window (`psn.rateLimit.requests`).
+        public var requests: Int
+        /// The window in seconds (`psn.rateLimit.windowSeconds`).
+        public var windowSeconds: Int
+
+        /// A limit.
+        public init(requests: Int, windowSeconds: Int) {
+            self.requests = requests
+            self.windowSeconds = windowSeconds
+        }
+
+        /// 300 per 900 s, as the community wrapper keeps it (F.4).
+        public static let defaults = RateLimit(requests: 300, windowSeconds: 900)
+        /// Largest accepted `requests`.
+        public static let requestsRange: ClosedRange<Int64> = 0...1_000_000
+        /// Largest accepted `windowSeconds` (one day).
+        public static let windowRange: ClosedRange<Int64> = 0...86_400
+
+        /// True when both are above zero.
+        public var isEnabled: Bool { requests > 0 && windowSeconds > 0 }
+    }
 
     /// User agents of the two HTTP stacks and the OAuth calls (F.1).
     public struct UserAgents: Sendable, Codable, Equatable {
@@ -107,7 +134,8 @@ public struct PSNSettings: Sendable, Codable, Equatable {
             pushServerAddr: "https://mobile-pushcl.np.communication.playstation.net/np/serveraddr",
             partyInfo: "https://web.np.playstation.com/api/cpss/v1/partyInfo/",
             partyLink: "https://party.playstation.com/"),
-        allowInsecureLoopback: false, caFile: "", throttleMs: 1000, retryBaseMs: 1000)
+        allowInsecureLoopback: false, caFile: "", throttleMs: 1000, retryBaseMs: 1000, rtcTitleId: nil,
+        rateLimit: .defaults)
 
     /// The config schema of the section, with these defaults.
     public static var schema: ConfigSchema {
@@ -136,6 +164,10 @@ public struct PSNSettings: Sendable, Codable, Equatable {
             ("throttleMs", .int(default: d.throttleMs, range: 0...600_000)),
             ("retryBaseMs", .int(default: d.retryBaseMs, range: 0...600_000)),
             ("rtcTitleId", .string(default: "METROPOL_AND")),
+            ("rateLimit", .object([
+                ("requests", .int(default: Int64(d.rateLimit.requests), range: RateLimit.requestsRange)),
+                ("windowSeconds", .int(default: Int64(d.rateLimit.windowSeconds), range: RateLimit.windowRange)),
+            ])),
         ])
     }
 
@@ -143,6 +175,17 @@ public struct PSNSettings: Sendable, Codable, Equatable {
     public static func from(_ config: PartyBusConfig) throws -> PSNSettings {
         let json = config.sections["psn"] ?? .object([:])
         return try JSONDecoder().decode(PSNSettings.self, from: JSONEncoder().encode(json))
+    }
+
+    /// Checks what the config schema checks for settings made in code: `psn.rateLimit.*` within range.
+    public func validateRateLimit() throws {
+        for (name, value, range) in [
+            ("requests", rateLimit.requests, RateLimit.requestsRange),
+            ("windowSeconds", rateLimit.windowSeconds, RateLimit.windowRange),
+        ] where !range.contains(Int64(value)) {
+            throw PSNError.configuration(
+                "psn.rateLimit.\(name): \(value) is out of range \(range.lowerBound)…\(range.upperBound) (0 turns the limit off)")
+        }
     }
 
     /// Checks every base URL: https, or http/ws to a loopback host when `allowInsecureLoopback` is set.
