@@ -180,6 +180,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "PartyBusDaemonTests",
+            dependencies: [
+                "PartyBusDaemon", "PartyBusCore", "PSN", "PSNSimulator", "PartyBusTestSupport", "PSNTestSupport",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "PartyVoiceTests",
             dependencies: ["PartyVoice", "Voice", "PSN", "PSNSimulator", "PSNSimulatorMedia", "PartyBusTestSupport", "PSNTestSupport"],
             swiftSettings: strictSettings

@@ -44,7 +44,9 @@ public struct APISettings: Sendable {
     static func isLoopbackLiteral(_ host: String) -> Bool {
         if host == "localhost" || host == "::1" { return true }
         let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        guard octets.count == 4, octets.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCII) && UInt8($0) != nil })
+        // Digits only: `UInt8("+1")` parses, and `127.+1.0.1` is a name to resolve, not an address.
+        guard octets.count == 4,
+            octets.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy { $0.isASCII && $0.isNumber } && UInt8($0) != nil })
         else { return false }
         return octets[0] == "127"
     }

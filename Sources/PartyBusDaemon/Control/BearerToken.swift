@@ -14,11 +14,13 @@ struct BearerToken: Sendable {
 
     /// Compares every byte whatever the first difference, so timing tells nothing but the length.
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        // Keep the whole length difference: truncated to a byte, lengths 256 apart (the shorter padded with zeros)
+        // compared equal.
+        var difference = a.count ^ b.count
         for index in 0..<max(a.count, b.count) {
             let left = index < a.count ? a[index] : 0
             let right = index < b.count ? b[index] : 0
-            difference |= left ^ right
+            difference |= Int(left ^ right)
         }
         return difference == 0
     }

@@ -81,7 +81,8 @@ struct ControlResponder: HTTPResponder {
         }
         var query: [String: [String]] = [:]
         for (key, value) in request.uri.queryParameters {
-            query[String(key), default: []].append(String(value).removingPercentEncoding ?? String(value))
+            // Hummingbird has percent-decoded the value already: decoding again would turn `%2541` into `A`.
+            query[String(key), default: []].append(String(value))
         }
         let control = ControlRequest(
             method: request.method.rawValue, path: request.uri.path, query: query, body: Data(body.readableBytesView))
