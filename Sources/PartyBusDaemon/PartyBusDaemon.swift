@@ -59,13 +59,30 @@ public struct PartyBusDaemon: Sendable {
         self.logger = logger
     }
 
+    /// The folder's lock: refused at once when another daemon holds it; a CLI command answering in-process holds it
+    /// only for its own short duration, so that one is waited for (at most 10 s).
+    static func lock(_ folder: URL) async throws -> DataFolderLock {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            do {
+                return try DataFolderLock(folder: folder, purpose: "partybus up")
+            } catch let error as DataFolderLockError {
+                let holder = DataFolderLock.holder(of: folder)
+                guard case .held = error.kind, ContinuousClock.now < deadline,
+                    holder == nil || holder?.purpose.contains("in-process") == true
+                else { throw error }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
     /// Takes the data folder's lock, then runs until SIGINT/SIGTERM. Throws `DataFolderLockError` at once when
     /// another process holds the folder.
     public func run() async throws {
         let options = self.options
         let logger = self.logger
         let folder = options.config.dataDirectory
-        let lock = try DataFolderLock(folder: folder, purpose: "partybus up")
+        let lock = try await Self.lock(folder)
         defer { lock.release() }
         _ = try options.api.tcpAddress()
         let engine = try Engine(config: options.config, catalog: options.catalog, logger: logger)

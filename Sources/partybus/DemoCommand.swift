@@ -35,6 +35,13 @@ struct DemoCommand: AsyncParsableCommand {
                       options: .object(["every": .int(1)])))
         }
         let logger = Logging.engine
+        // The demo writes the folder's log: like `up`, it must be the only writer.
+        let lock: DataFolderLock
+        do { lock = try DataFolderLock(folder: config.dataDirectory, purpose: "partybus demo") } catch {
+            printError("error: \(error) (stop it, or give the demo its own --data-dir)")
+            throw ExitCode(3)
+        }
+        defer { lock.release() }
         let engine = try Engine(config: config, catalog: BuiltinPlugins.catalog, logger: logger)
         let log = engine.log
         let printer = EventPrinter()

@@ -73,13 +73,13 @@ struct CommandLineTests {
         #expect(plugins.stdout.contains("stopped"))
 
         let replay = try PartybusProcess.run(
-            ["replay", data + "/events.sqlite", "--plugins", "party-log", "--quiet"] + common)
+            ["replay", data + "/sim/events.sqlite", "--plugins", "party-log", "--quiet"] + common)
         #expect(replay.status == 0, "\(replay.stdout)\(replay.stderr)")
         #expect(replay.stdout.contains("would send demo.member_joined to scripts/hooks/party-log.sh"))
 
         // The demo's access token is a Secret: it never reaches the database or any output.
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: data + "/events.sqlite"))
-        bytes.append((try? Data(contentsOf: URL(fileURLWithPath: data + "/events.sqlite-wal"))) ?? Data())
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: data + "/sim/events.sqlite"))
+        bytes.append((try? Data(contentsOf: URL(fileURLWithPath: data + "/sim/events.sqlite-wal"))) ?? Data())
         #expect(bytes.range(of: Data("demo-token-never-written".utf8)) == nil)
         #expect(!demo.stdout.contains("demo-token-never-written") && !demo.stderr.contains("demo-token-never-written"))
     }
@@ -102,11 +102,11 @@ struct CommandLineTests {
         }
         let recordedWith = try configFile(every: 1)
         #expect(try PartybusProcess.run(["demo", "--pace", "1", "--config", recordedWith, "--data-dir", data]).status == 0)
-        let same = try PartybusProcess.run(["replay", data + "/events.sqlite", "--quiet", "--config", recordedWith])
+        let same = try PartybusProcess.run(["replay", data + "/sim/events.sqlite", "--quiet", "--config", recordedWith])
         #expect(same.status == 0)
         #expect(same.stdout.contains("no divergence"))
         let changed = try PartybusProcess.run(
-            ["replay", data + "/events.sqlite", "--quiet", "--config", try configFile(every: 2)])
+            ["replay", data + "/sim/events.sqlite", "--quiet", "--config", try configFile(every: 2)])
         #expect(changed.status == 3)
         #expect(changed.stdout.contains("counter: recorded 9 × example.counted, replay produced 2"))
     }

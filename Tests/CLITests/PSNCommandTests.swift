@@ -123,7 +123,7 @@ struct PSNCommandTests {
         #expect(await eventually(timeout: .seconds(30)) { collector.text.contains("\"onlineId\":\"sim-bob\"") })
 
         // Voice started by itself in the scene's party; the control socket answers `partybus voice …`.
-        let socket = dir.path("data/control.sock")
+        let socket = dir.path("data/sim/control.sock")
         #expect(await eventually(timeout: .seconds(10)) { collector.text.contains("voice.started") })
         let mode = try FileManager.default.attributesOfItem(atPath: socket)[.posixPermissions] as? Int
         #expect(mode == 0o600, "control socket mode \(String(mode ?? 0, radix: 8))")

@@ -106,6 +106,14 @@ public struct PushTranslator: Sendable {
                     sessionId: sessionId, channel: channel, payload: body, fromAccountId: fromAccountId,
                     fromPlatform: from?["platform"] as? String))].compactMap { $0 }
             }
+        case "v2:ps:invitations:created":
+            // B.7: the invitation push type was never captured; this is the simulator's name for it. The sender is
+            // in customProperties.from, like a custom message's.
+            let from = try ((payload["customProperties"] as? [String: Any])?["from"] as? [String: Any]).map {
+                try Self.member($0, field: "body.data.customProperties.from")
+            }
+            out += [draft(stream, PartyInvitationReceived(
+                sessionId: sessionId, sessionName: payload["sessionName"] as? String, from: from))].compactMap { $0 }
         default:
             // partySession:created and unknown dataTypes: the raw frame is kept; nothing else to say.
             break

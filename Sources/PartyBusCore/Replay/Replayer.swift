@@ -69,7 +69,7 @@ public struct Replayer: Sendable {
         guard FileManager.default.fileExists(atPath: recordedPath) else {
             throw EventLogError("\(recordedPath): no such event log")
         }
-        let recorded = try EventLog(path: recordedPath)
+        let recorded = try EventLog(readingOnly: recordedPath)
         defer { recorded.close() }
         let scratchFolder = FileManager.default.temporaryDirectory.appendingPathComponent(
             "partybus-replay-\(UUID().uuidString)")

@@ -37,8 +37,10 @@ public enum ControlAPI {
             return .error(error.status, error.message)
         case let error as PSNError:
             switch error {
-            case .signInRequired:
+            case .signInRequired, .invalidGrant:
                 return .error(409, "\(error)")
+            case .npssoRejected:
+                return .error(400, "\(error)")
             case .configuration:
                 return .error(400, "\(error)")
             case .http(let status, _, _, _, _) where status == 404:

@@ -42,6 +42,8 @@ public enum BuiltinSimulator {
         settings.clientSecret = Secret(simulator.clientSecret)
         settings.clientId = simulator.clientId
         settings.throttleMs = 0
+        // The simulator is ours: no client-side rate limit against it (psn.rateLimit protects a real account).
+        settings.rateLimit.requests = 0
         return settings
     }
 }

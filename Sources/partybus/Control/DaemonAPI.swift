@@ -48,9 +48,12 @@ enum DaemonAPI {
         guard let lock else { return try await control.call(method, path, query: query, body: body) }
         defer { lock.release() }
         if profile.simulated {
+            let why = global.sim
+                ? "--sim names the built-in simulator's data"
+                : "psn.clientSecret is not set (PARTYBUS_PSN__CLIENT_SECRET), so this is the built-in simulator's data"
             printError(
-                "error: no daemon is running for \(profile.config.dataDirectory.path), and the built-in simulator runs "
-                    + "only inside `partybus up`: start it in another terminal (or configure psn.clientSecret for a real account)")
+                "error: no daemon is running for \(profile.config.dataDirectory.path): \(why), and the simulator runs "
+                    + "only inside `partybus up` — start it in another terminal")
             throw ExitCode(1)
         }
         return try await inProcess(profile, ControlRequest(method: method, path: path, query: query, body: body ?? Data()))
