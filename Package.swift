@@ -109,6 +109,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
+            resources: [.copy("WebUI/Assets")],
             swiftSettings: strictSettings
         ),
 

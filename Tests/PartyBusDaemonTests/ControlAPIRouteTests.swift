@@ -112,7 +112,8 @@ struct ControlAPIRouteTests {
     @Test("every documented operation is a working route: 2xx, and 409 for the voice routes with voice off")
     func everyOperationAnswers() async throws {
         let documented = try OpenAPIDocument.load().operations.map(\.key)
-        let exercised = try await DaemonFixture.run { fixture in
+        let graphs = try GraphFixture()
+        let exercised = try await DaemonFixture.run(voiceGraph: graphs.voiceGraph) { fixture in
             let document = try OpenAPIDocument.load()
             let driver = OperationDriver(fixture: fixture, document: document)
             let me = TestAccounts.me.accountId, alice = TestAccounts.alice.accountId, bob = TestAccounts.bob.accountId
@@ -219,6 +220,22 @@ struct ControlAPIRouteTests {
             #expect(frame.event == "party.created")
             let event = try EventJSON.event(fromLine: Data(frame.data.utf8))
             #expect(event.seq == frame.id && event.type == "party.created" && event.stream == "party/\(mine)")
+
+            // Graphs: the shipped ones listed and checked, one read, a text checked, a good one saved.
+            let listing = try await driver.call("GET", "/v1/graphs", expect: 200).object()
+            #expect(listing["voiceGraph"] as? String == "headless-test.yaml")
+            let names = (listing["graphs"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            #expect(names == ["headless-test.yaml", "listen-only.yaml", "obs.yaml", "party-voice.yaml"])
+            let graph = try await driver.call("GET", "/v1/graphs/{name}", ["name": "headless-test.yaml"], expect: 200).object()
+            let text = try #require(graph["text"] as? String)
+            #expect(text == (try graphs.text("headless-test.yaml")))
+            let edited = text.replacingOccurrences(of: "bitrate: 40000", with: "bitrate: 32000")
+            let saved = try await driver.call(
+                "PUT", "/v1/graphs/{name}", ["name": "headless-test.yaml"], json: ["text": edited], expect: 200).object()
+            #expect(bool(saved["voiceGraph"]) == true)
+            #expect(try graphs.text("headless-test.yaml") == edited)
+            let checked = try await driver.call("POST", "/v1/graphs/check", json: ["text": edited], expect: 200).object()
+            #expect(bool(checked["ok"]) == true)
 
             // Signing out last.
             let signedOut = try await driver.call("POST", "/v1/auth/logout", expect: 200).object()

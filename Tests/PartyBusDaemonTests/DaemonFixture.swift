@@ -16,11 +16,16 @@ struct DaemonFixture: Sendable {
     let context: DaemonContext
 
     /// Runs `body` against a fresh simulator and context; stops the projections and closes the log afterwards.
-    static func run<T: Sendable>(signedIn: Bool = true, _ body: @Sendable (DaemonFixture) async throws -> T) async throws -> T {
+    /// `voiceGraph` sets `voice.graph` (the graph routes show and edit that file's folder).
+    static func run<T: Sendable>(
+        signedIn: Bool = true, voiceGraph: String? = nil, _ body: @Sendable (DaemonFixture) async throws -> T
+    ) async throws -> T {
         let configuration = simulatorConfiguration()
         return try await PSNSimulator.withRunning(configuration: configuration) { simulator in
             let folder = try TemporaryDirectory()
-            let config = try ConfigLoader(environment: ["PARTYBUS_DATA_DIR": folder.url.path]).load(file: nil)
+            var environment = ["PARTYBUS_DATA_DIR": folder.url.path]
+            if let voiceGraph { environment["PARTYBUS_VOICE__GRAPH"] = voiceGraph }
+            let config = try ConfigLoader(extraSections: [("voice", .any)], environment: environment).load(file: nil)
             let log = try EventLog(path: config.eventLogPath)
             defer { log.close() }
             let baseURL = try #require(simulator.baseURL)

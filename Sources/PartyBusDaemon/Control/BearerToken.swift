@@ -12,6 +12,11 @@ struct BearerToken: Sendable {
         return Self.constantTimeEqual(Array(header.dropFirst("Bearer ".count).utf8), expected)
     }
 
+    /// True when `value` (an `?access_token=` query value) is exactly this token.
+    func accepts(token value: String) -> Bool {
+        !value.isEmpty && Self.constantTimeEqual(Array(value.utf8), expected)
+    }
+
     /// Compares every byte whatever the first difference, so timing tells nothing but the length.
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         // Keep the whole length difference: truncated to a byte, lengths 256 apart (the shorter padded with zeros)

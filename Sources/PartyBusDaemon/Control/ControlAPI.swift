@@ -8,7 +8,7 @@ import PartyVoice
 public enum ControlAPI {
     /// Every route, in the order the OpenAPI document lists them.
     public static let routes: [ControlRoute] =
-        StatusRoutes.routes + PartyRoutes.routes + VoiceRoutes.routes + EventRoutes.routes
+        StatusRoutes.routes + PartyRoutes.routes + VoiceRoutes.routes + EventRoutes.routes + GraphRoutes.routes
 
     /// Answers one request. Never throws: failures become `{"error": …}` with a fitting status.
     public static func handle(_ request: ControlRequest, context: DaemonContext) async -> ControlResponse {

@@ -67,11 +67,17 @@ struct ControlResponder: HTTPResponder {
     static let maxBody = 1 << 20
 
     func respond(to request: Request, context requestContext: BasicRequestContext) async throws -> Response {
-        if let token, !token.accepts(authorization: request.headers[.authorization]) {
+        // The web UI's files hold no secret: served without the token (the page asks for it to call the API).
+        let webUI = request.method == .get && WebUI.isUIPath(request.uri.path)
+        if let token, !webUI, !Self.authorized(
+            token, authorization: request.headers[.authorization], method: request.method.rawValue, path: request.uri.path,
+            accessTokens: request.uri.queryParameters[values: "access_token"].map(String.init))
+        {
             var response = Self.response(.error(401, "a bearer token is required (Authorization: Bearer …)"))
             response.headers[.wwwAuthenticate] = "Bearer"
             return response
         }
+        if webUI { return WebUI.shared.response(for: request.uri.path) }
         var request = request
         let body: ByteBuffer
         do {
@@ -80,7 +86,7 @@ struct ControlResponder: HTTPResponder {
             return Self.response(.error(413, "request body larger than \(Self.maxBody) bytes"))
         }
         var query: [String: [String]] = [:]
-        for (key, value) in request.uri.queryParameters {
+        for (key, value) in request.uri.queryParameters where key != "access_token" {
             // Hummingbird has percent-decoded the value already: decoding again would turn `%2541` into `A`.
             query[String(key), default: []].append(String(value))
         }
@@ -108,6 +114,16 @@ struct ControlResponder: HTTPResponder {
                 for await chunk in chunks { try await writer.write(ByteBuffer(bytes: chunk)) }
                 try await writer.finish(nil)
             })
+    }
+
+    /// True when the request carries the token: `Authorization: Bearer …`, or — only for `GET /v1/events/stream`,
+    /// because a browser's `EventSource` cannot send headers — exactly one `?access_token=…`. Constant-time compared.
+    static func authorized(
+        _ token: BearerToken, authorization: String?, method: String, path: String, accessTokens: [String]
+    ) -> Bool {
+        if token.accepts(authorization: authorization) { return true }
+        guard method == "GET", path == "/v1/events/stream", accessTokens.count == 1 else { return false }
+        return token.accepts(token: accessTokens[0])
     }
 
     static func response(_ answer: ControlResponse) -> Response {
