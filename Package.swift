@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C bindings
@@ -50,6 +52,7 @@ let package = Package(
             dependencies: [
                 "CSQLite", "CPartyBusShims", "PartyBusPluginAPI",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -59,7 +62,10 @@ let package = Package(
         // The PSN client: HTTP over libcurl, auth, sessionManager, push (psn-protocol.md A, B, E, F).
         .target(
             name: "PSN",
-            dependencies: ["PartyBusCore", "CSQLite", "CCurl", "CWebsockets", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PartyBusCore", "CSQLite", "CCurl", "CWebsockets", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strictSettings
         ),
 
@@ -108,6 +114,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             resources: [.copy("WebUI/Assets")],
             swiftSettings: strictSettings

@@ -28,12 +28,15 @@ public final class DaemonContext: Sendable {
     public let lifecycle: PartyLifecycle
     /// When this process started serving.
     public let startedAt: Date
+    /// The Prometheus registry behind `/metrics` (nil for a CLI command answering in-process).
+    public let metrics: DaemonMetrics?
 
     /// A context over running parts.
     public init(
         config: PartyBusConfig, log: EventLog, client: PSNClient, voice: PartyVoice?, simulated: Bool, inProcess: Bool,
-        parties: LiveProjection<PartyProjection>
+        parties: LiveProjection<PartyProjection>, metrics: DaemonMetrics? = nil
     ) {
+        self.metrics = metrics
         self.config = config
         self.log = log
         self.client = client

@@ -82,6 +82,8 @@ public struct PartyBusDaemon: Sendable {
         let options = self.options
         let logger = self.logger
         let folder = options.config.dataDirectory
+        // Before anything appends or calls PSN: their counters bind to the backend when first used.
+        let metrics = DaemonMetrics.bootstrap()
         let lock = try await Self.lock(folder)
         defer { lock.release() }
         _ = try options.api.tcpAddress()
@@ -97,7 +99,7 @@ public struct PartyBusDaemon: Sendable {
         }
         let context = DaemonContext(
             config: options.config, log: log, client: client, voice: voice, simulated: options.simulator != nil,
-            inProcess: false, parties: parties)
+            inProcess: false, parties: parties, metrics: metrics)
         let firstSeq = log.head + 1
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -122,6 +124,17 @@ public struct PartyBusDaemon: Sendable {
         if options.scene, let simulator {
             services.append(.init(service: DaemonPart("simulator scene") {
                 try await SimulatorScene.play(simulator: simulator, client: client, log: log)
+            }))
+        }
+        if let notifier = SystemdNotifier.fromEnvironment() {
+            // Last in the group, so first to hear of shutdown: STOPPING=1 goes out before the parts stop.
+            let socket = ControlServer.socketPath(in: folder)
+            services.append(.init(service: DaemonPart("systemd notify") {
+                try await notifier.run(ready: {
+                    await context.caughtUp()
+                    while !FileManager.default.fileExists(atPath: socket) { try await Task.sleep(for: .milliseconds(20)) }
+                    return "serving \(socket), log head \(log.head)"
+                }, logger: logger)
             }))
         }
         let group = ServiceGroup(

@@ -18,7 +18,7 @@ struct PartyBusCommand: AsyncParsableCommand {
         subcommands: [
             UpCommand.self, DemoCommand.self, SimCommand.self, LoginCommand.self, LogoutCommand.self, WhoamiCommand.self,
             StatusCommand.self, PartiesCommand.self, VoiceCommand.self, PipelinesCommand.self, EventsCommand.self, ReplayCommand.self, PluginsCommand.self,
-            ConfigCommand.self, BenchCommand.self, DebugCommand.self,
+            ConfigCommand.self, ServiceCommand.self, BenchCommand.self, DebugCommand.self,
         ])
 
     static func main() async {

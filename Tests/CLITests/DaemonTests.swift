@@ -55,7 +55,7 @@ struct DaemonTests {
         #expect(created.status == 0, "\(created.stderr)")
         let sessionId = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(UUID(uuidString: sessionId) != nil, "create printed \(created.stdout)")
-        let followed = await eventually(timeout: .seconds(10)) { tail.stdout.text.contains("party.created") }
+        let followed = await eventually(timeout: .seconds(30)) { tail.stdout.text.contains("party.created") }
         #expect(followed, "tail -f: \(tail.stdout.text) \(tail.stderr.text) running: \(tail.process.isRunning)")
 
         #expect(try cli(["parties", "invite", sessionId, Self.alice]).status == 0)

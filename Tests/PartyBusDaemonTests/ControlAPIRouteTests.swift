@@ -237,6 +237,14 @@ struct ControlAPIRouteTests {
             let checked = try await driver.call("POST", "/v1/graphs/check", json: ["text": edited], expect: 200).object()
             #expect(bool(checked["ok"]) == true)
 
+            // Health: alive; not ready here (this context runs no push socket), saying why; metrics are the
+            // daemon's only (this context has no registry), so 503 with the error shape.
+            let live = try await driver.call("GET", "/livez", expect: 200).object()
+            #expect(bool(live["live"]) == true)
+            let readiness = try await driver.call("GET", "/readyz", expect: 503).object()
+            #expect(((readiness["problems"] as? [String]) ?? []).contains { $0.hasPrefix("push socket") }, "\(readiness)")
+            _ = try await driver.call("GET", "/metrics", expect: 503)
+
             // Signing out last.
             let signedOut = try await driver.call("POST", "/v1/auth/logout", expect: 200).object()
             #expect(bool(signedOut["signedIn"]) == false)

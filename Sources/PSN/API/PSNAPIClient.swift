@@ -64,7 +64,9 @@ public final class PSNAPIClient: Sendable {
             let response: HTTPResponse
             do {
                 response = try await http.send(request)
+                PSNMetrics.request(endpoint, status: String(response.status))
             } catch let error as HTTPTransportError {
+                PSNMetrics.request(endpoint, status: "transport_error")
                 guard attempt < 3, !error.isPermanent else { throw PSNError.transport(error.description) }
                 logger.warning("\(endpoint): \(error.message); retry \(attempt) of 2")
                 try await backoff(attempt)

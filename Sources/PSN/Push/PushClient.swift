@@ -177,6 +177,7 @@ public final class PushClient: Sendable {
                         wasUp = true
                         connection.send(text: try PushClient.authFrame(accountId: tokenSet.accountId, token: accessToken, tranId: number))
                         logger.info("push: connected to \(address.host) (connection \(number))")
+                        if number > 1 { PSNMetrics.pushReconnected() }
                         try await append(
                             [try EventDraft(
                                 stream: "push",

@@ -1,4 +1,5 @@
 public import Foundation
+import Metrics
 public import PartyBusPluginAPI
 
 /// The append-only, durable SQLite log every event goes through before anything reacts to it.
@@ -107,9 +108,12 @@ public final class EventLog: Sendable {
     @discardableResult
     public func append(_ draft: EventDraft) async throws -> Event {
         let writer = try writable()
-        return try await withUnsafeThrowingContinuation { continuation in
+        let started = ContinuousClock.now
+        let event: Event = try await withUnsafeThrowingContinuation { continuation in
             writer.enqueue(.one(draft, continuation))
         }
+        EventLogMetrics.appended(1, since: started)
+        return event
     }
 
     /// Appends events in order, in one transaction; returns them once they are durable.
@@ -117,9 +121,12 @@ public final class EventLog: Sendable {
     public func append(contentsOf drafts: [EventDraft]) async throws -> [Event] {
         if drafts.isEmpty { return [] }
         let writer = try writable()
-        return try await withUnsafeThrowingContinuation { continuation in
+        let started = ContinuousClock.now
+        let events: [Event] = try await withUnsafeThrowingContinuation { continuation in
             writer.enqueue(.many(drafts, continuation))
         }
+        EventLogMetrics.appended(events.count, since: started)
+        return events
     }
 
     /// Waits until everything queued so far (events and checkpoints) is durable.

@@ -54,6 +54,8 @@ public struct ControlResponse: Sendable {
     public var body: Data
     /// For `text/event-stream` responses: writes the stream until the client goes away or the daemon stops.
     public var stream: (@Sendable (_ write: @escaping @Sendable (Data) async throws -> Void) async throws -> Void)?
+    /// The body's media type.
+    public var contentType: String = "application/json"
 
     /// A JSON answer.
     public static func json<T: Encodable>(_ value: T, status: Int = 200) throws -> ControlResponse {

@@ -77,6 +77,10 @@ struct ControlResponder: HTTPResponder {
             response.headers[.wwwAuthenticate] = "Bearer"
             return response
         }
+        if let origin = request.headers[.origin], !Self.sameOrigin(origin, host: request.head.authority) {
+            // A page from another site must not drive the daemon through the user's browser (CSRF, DNS rebinding).
+            return Self.response(.error(403, "cross-origin request refused (Origin \(origin.prefix(100)))"))
+        }
         if webUI { return WebUI.shared.response(for: request.uri.path) }
         var request = request
         let body: ByteBuffer
@@ -126,9 +130,17 @@ struct ControlResponder: HTTPResponder {
         return token.accepts(token: accessTokens[0])
     }
 
+    /// True when `origin` (`scheme://host[:port]`) names the host the request was sent to.
+    static func sameOrigin(_ origin: String, host: String?) -> Bool {
+        guard let host, let url = URL(string: origin), let originHost = url.host else { return false }
+        let bracketed = originHost.contains(":") && !originHost.hasPrefix("[") ? "[\(originHost)]" : originHost
+        let originAuthority = url.port.map { "\(bracketed):\($0)" } ?? bracketed
+        return originAuthority.lowercased() == host.lowercased()
+    }
+
     static func response(_ answer: ControlResponse) -> Response {
         Response(
-            status: .init(code: answer.status), headers: [.contentType: "application/json"],
+            status: .init(code: answer.status), headers: [.contentType: answer.contentType],
             body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 }

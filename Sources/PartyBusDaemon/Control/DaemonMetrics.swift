@@ -1,0 +1,70 @@
+import Foundation
+import PSN
+import PartyBusCore
+import PartyVoice
+import Metrics
+import Prometheus
+import Synchronization
+
+/// The daemon's Prometheus registry: swift-metrics is bootstrapped onto it once per process, so the counters and
+/// timers of the log and the PSN client land here; gauges that describe state (voice peers, plugin lag) are set
+/// from the projections at each scrape.
+public final class DaemonMetrics: Sendable {
+    /// The registry `/metrics` renders.
+    let registry: PrometheusCollectorRegistry
+
+    private static let shared = Mutex<DaemonMetrics?>(nil)
+
+    private init(registry: PrometheusCollectorRegistry) { self.registry = registry }
+
+    /// The process's metrics, bootstrapping swift-metrics on first use.
+    public static func bootstrap() -> DaemonMetrics {
+        shared.withLock { existing in
+            if let existing { return existing }
+            let registry = PrometheusCollectorRegistry()
+            var factory = PrometheusMetricsFactory(registry: registry)
+            // Appends are durable in about a millisecond; a slow disk shows in the upper buckets.
+            factory.durationHistogramBuckets["partybus_event_append_duration_seconds"] = [
+                .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+                .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                .milliseconds(500), .seconds(1),
+            ]
+            MetricsSystem.bootstrap(factory)
+            let made = DaemonMetrics(registry: registry)
+            existing = made
+            return made
+        }
+    }
+
+    /// The Prometheus text format, after setting the state gauges from `context`.
+    func render(_ context: DaemonContext) async -> Data {
+        await context.caughtUp()
+        let voice = await context.voice?.status()
+        registry.makeGauge(name: "partybus_voice_running", help: "1 while party voice runs").set(to: voice?.running == true ? 1 : 0)
+        let peers = voice?.peers.filter { $0.peer != "bridge" } ?? []
+        registry.makeGauge(name: "partybus_voice_peers", help: "WebRTC peers of party voice (members, not the bridge)")
+            .set(to: Double(peers.count))
+        let connected = peers.filter { ["connected", "completed"].contains($0.state) }.count
+        registry.makeGauge(name: "partybus_voice_peers_connected", help: "Peers whose ICE is connected or completed")
+            .set(to: Double(connected))
+        let status = context.status.current
+        registry.makeGauge(name: "partybus_push_connected", help: "1 while the push socket is up").set(to: status.push == "connected" ? 1 : 0)
+        registry.makeGauge(name: "partybus_log_head", help: "The seq of the last durable event").set(to: Double(context.log.head))
+        registry.makeGauge(name: "partybus_parties", help: "Parties we are in").set(to: Double(context.parties.current.parties.count))
+        let head = context.log.head
+        for (name, plugin) in context.plugins.current.plugins {
+            let labels = [("plugin", name)]
+            registry.makeGauge(name: "partybus_plugin_failures", labels: labels, help: "Failures of a plugin (handler errors, timeouts, load)")
+                .set(to: Double(plugin.failures))
+            let checkpoint = (try? context.log.checkpoint(for: name)).flatMap { $0 } ?? 0
+            registry.makeGauge(name: "partybus_plugin_lag_events", labels: labels, help: "Events between the log head and a plugin's saved checkpoint")
+                .set(to: Double(head >= checkpoint ? head - checkpoint : 0))
+            registry.makeGauge(name: "partybus_plugin_lagging", labels: labels, help: "Times a plugin fell behind its queue and read the log instead")
+                .set(to: Double(plugin.lagged))
+        }
+        registry.makeGauge(name: "partybus_recordings_active", help: "Recordings in progress (none until the recorder lands)").set(to: 0)
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return Data(buffer)
+    }
+}
