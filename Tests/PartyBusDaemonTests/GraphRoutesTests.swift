@@ -3,6 +3,11 @@ import Foundation
 import PartyBusTestSupport
 import Testing
 
+/// A JSON number as decoded by JSONSerialization (an `Int` or an `NSNumber`, depending on the platform).
+private func int(_ value: Any?) -> Int? { (value as? Int) ?? (value as? NSNumber)?.intValue }
+/// A JSON boolean as decoded by JSONSerialization.
+private func bool(_ value: Any?) -> Bool? { (value as? Bool) ?? (value as? NSNumber)?.boolValue }
+
 /// The graph routes: plain names only, problems with their line and column, saving only what checks out.
 @Suite("Graph routes: list, read, check, save", .serialized, .timeLimit(.minutes(2)))
 struct GraphRoutesTests {
@@ -46,20 +51,20 @@ struct GraphRoutesTests {
             let line = try #require(lines.firstIndex { $0.contains("nosuchwavenc") }) + 1
             let column = try #require(lines[line - 1].range(of: "nosuchwavenc")).lowerBound.utf16Offset(in: lines[line - 1]) + 1
             let answer = try await fixture.call("POST", "/v1/graphs/check", json: ["text": broken]).object()
-            #expect(answer["ok"] as? Bool == false)
+            #expect(bool(answer["ok"]) == false)
             let problems = try #require(answer["problems"] as? [[String: Any]])
             let problem = try #require(problems.first { ($0["message"] as? String)?.contains("nosuchwavenc") == true }, "\(problems)")
-            #expect(problem["line"] as? Int == line)
-            #expect(problem["column"] as? Int == column)
+            #expect(int(problem["line"]) == line)
+            #expect(int(problem["column"]) == column)
 
             // YAML that does not parse: still a place.
             let garbled = try await fixture.call("POST", "/v1/graphs/check", json: ["text": "graph: x\nnodes: [\n  {"]).object()
             let syntax = try #require((garbled["problems"] as? [[String: Any]])?.first)
-            #expect(syntax["line"] as? Int != nil, "\(syntax)")
+            #expect(int(syntax["line"]) != nil, "\(syntax)")
 
             // The good one checks out.
             let good = try await fixture.call("POST", "/v1/graphs/check", json: ["text": text]).object()
-            #expect(good["ok"] as? Bool == true, "\(good)")
+            #expect(bool(good["ok"]) == true, "\(good)")
             #expect((good["problems"] as? [Any])?.isEmpty == true)
         }
     }
@@ -82,7 +87,7 @@ struct GraphRoutesTests {
             #expect(try graphs.text("copy.yml") == before)
             let listing = try await fixture.call("GET", "/v1/graphs").object()
             let entries = listing["graphs"] as? [[String: Any]] ?? []
-            #expect(entries.contains { $0["name"] as? String == "copy.yml" && $0["ok"] as? Bool == true }, "\(entries)")
+            #expect(entries.contains { $0["name"] as? String == "copy.yml" && bool($0["ok"]) == true }, "\(entries)")
             #expect(listing["folder"] as? String == graphs.folder.standardizedFileURL.path)
         }
     }
