@@ -148,6 +148,8 @@ function showGate(message) {
   $("#app").hidden = true;
   $("#gate").hidden = false;
   $("#token-error").textContent = typeof message === "string" ? message : "";
+  $("#feed-state").textContent = "token needed";
+  $("#feed-state").className = "feed-state unauthorized";
   $("#token-input").focus();
 }
 

@@ -59,8 +59,7 @@ export function voicePanel(root, app) {
       return h("tr", { dataset: { peer: member.accountId } },
         h("td", { class: "indicator" }, speakIndicator(isMe ? "me" : member.accountId)),
         h("td", {}, h("strong", {}, memberName(member)), isMe ? h("span", { class: "muted" }, " (you)") : null,
-          h("div", { class: "muted small mono" }, member.accountId)),
-        h("td", {}, member.platform ?? "—"),
+          h("div", { class: "muted small" }, h("span", { class: "mono" }, member.accountId), member.platform ? ` · ${member.platform}` : "")),
         h("td", {}, isMe ? (voice?.running ? (voice.muted ? pill("muted", "warn") : pill("mic on", "ok")) : "—")
           : peer ? pill(peer.state, peer.state === "connected" || peer.state === "completed" ? "ok" : "") : h("span", { class: "muted" }, "no peer")),
         h("td", {}, !isMe && peer ? volumeControl(peer) : h("span", { class: "muted" }, "—")),
@@ -70,7 +69,6 @@ export function voicePanel(root, app) {
       rows.push(h("tr", { dataset: { peer: peer.peer } },
         h("td", { class: "indicator" }, speakIndicator(peer.peer)),
         h("td", {}, h("strong", {}, peer.peer)),
-        h("td", {}, "—"),
         h("td", {}, pill(peer.state)),
         h("td", {}, volumeControl(peer))));
     }
@@ -108,7 +106,7 @@ export function voicePanel(root, app) {
     const { party, rows } = memberRows(voice, status);
     const table = party || rows.length
       ? h("div", { class: "scroll" }, h("table", { class: "table members", id: "members" },
-          h("thead", {}, h("tr", {}, h("th", {}, ""), h("th", {}, "Member"), h("th", {}, "Platform"), h("th", {}, "Voice"), h("th", {}, "Volume"))),
+          h("thead", {}, h("tr", {}, h("th", {}, ""), h("th", {}, "Member"), h("th", {}, "Voice"), h("th", {}, "Volume"))),
           h("tbody", {}, rows)))
       : h("p", { class: "muted" }, "No party, no members.");
     root.replaceChildren(summary, controls, party ? h("h3", {}, `Members of ${party.name || party.sessionId}`) : "", table);
