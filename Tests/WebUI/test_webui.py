@@ -333,3 +333,24 @@ def test_no_console_errors_and_no_token_in_logs(session, daemon, browser):
     assert not problems, problems
     assert not [text for _, text in session.console if "Content Security Policy" in text]
     assert daemon.token not in daemon.log_path.read_text(errors="replace"), "the token is in the daemon's output"
+
+
+def test_saving_a_valid_graph_reloads_voice(session, daemon):
+    """Last: voice restarts with the saved graph (hot reload), which the other tests should not see."""
+    page = session.page
+    editor = page.locator("#graph-text")
+    text = editor.input_value()
+    assert "bitrate: 40000" in text
+    editor.fill(text.replace("bitrate: 40000", "bitrate: 32000"))
+    expect(page.locator("#graph-verdict")).to_have_text("checks out", timeout=WAIT_MS)
+    expect(page.locator("#graph-dirty")).to_have_text("unsaved changes")
+    page.click("#graph-save")
+    expect(page.locator("#toast")).to_contain_text("Saved headless-test.yaml", timeout=WAIT_MS)
+    assert "bitrate: 32000" in (daemon.folder / "pipelines" / "headless-test.yaml").read_text()
+    deadline = time.monotonic() + WAIT_MS / 1000
+    changed = []
+    while time.monotonic() < deadline and not changed:
+        changed = [e for e in daemon.get("/v1/events?type=voice.graph_changed&last=5")["events"] if e["payload"]["accepted"]]
+        time.sleep(0.2)
+    assert changed, "voice did not reload the saved graph"
+    expect(page.locator("#graph-dirty")).to_have_text("")
