@@ -75,3 +75,20 @@ struct WebUIServingTests {
         #expect(!token.accepts(token: "Bearer s3cret-token"))
     }
 }
+
+/// The tokenless TCP listener answers only requests addressed to a loopback host (DNS rebinding).
+@Suite("TCP listener without a token: loopback Host only")
+struct LoopbackHostTests {
+    @Test("127.x, [::1] and localhost, with or without a port, are loopback; other names and garbage are not")
+    func authorities() {
+        for good in ["127.0.0.1:8787", "127.0.0.1", "127.1.2.3:1", "localhost:8787", "LOCALHOST", "[::1]:8787", "[::1]"] {
+            #expect(ControlResponder.isLoopbackAuthority(good), "\(good)")
+        }
+        for bad in [
+            nil, "", "evil.example:8787", "127.0.0.1.nip.io:8787", "localhost.evil.example", "[::2]:1", "[::1]x", "[::1",
+            "127.0.0.1:http", "0.0.0.0:8787", "192.168.1.2", "::1:8787", "127.0.0.1:80:80",
+        ] {
+            #expect(!ControlResponder.isLoopbackAuthority(bad), "\(bad ?? "nil")")
+        }
+    }
+}

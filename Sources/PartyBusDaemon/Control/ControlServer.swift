@@ -32,7 +32,7 @@ public struct ControlServer: Service, CustomStringConvertible {
         defer { try? FileManager.default.removeItem(atPath: socketPath) }
         let socketPath = self.socketPath
         let unix = Application(
-            responder: ControlResponder(context: context, token: nil, logger: logger),
+            responder: ControlResponder(context: context, token: nil, loopbackHostOnly: false, logger: logger),
             configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "partybus"),
             onServerRunning: { _ in chmod(socketPath, 0o600) },
             logger: logger)
@@ -41,7 +41,9 @@ public struct ControlServer: Service, CustomStringConvertible {
             if let tcp {
                 let logger = self.logger
                 let app = Application(
-                    responder: ControlResponder(context: context, token: settings.token.map(BearerToken.init), logger: logger),
+                    responder: ControlResponder(
+                        context: context, token: settings.token.map(BearerToken.init), loopbackHostOnly: settings.token == nil,
+                        logger: logger),
                     configuration: .init(address: .hostname(tcp.host, port: tcp.port), serverName: "partybus"),
                     onServerRunning: { channel in
                         logger.notice("control API on http://\(settings.listen)\(settings.token == nil ? "" : " (bearer token required)")")
@@ -61,12 +63,19 @@ struct ControlResponder: HTTPResponder {
     let context: DaemonContext
     /// Required on every request when set (the TCP listener).
     let token: BearerToken?
+    /// Answer only requests whose `Host` is a loopback name (the TCP listener without a token): a web page whose
+    /// own name an attacker re-pointed at 127.0.0.1 (DNS rebinding) sends that name as `Host`, and its `Origin`
+    /// matches it, so only the `Host` tells it apart.
+    let loopbackHostOnly: Bool
     let logger: Logger
 
     /// Largest request body accepted.
     static let maxBody = 1 << 20
 
     func respond(to request: Request, context requestContext: BasicRequestContext) async throws -> Response {
+        if loopbackHostOnly, !Self.isLoopbackAuthority(request.head.authority) {
+            return Self.response(.error(403, "requests to this listener must name a loopback host (Host \(request.head.authority?.prefix(100) ?? "missing"))"))
+        }
         // The web UI's files hold no secret: served without the token (the page asks for it to call the API).
         let webUI = request.method == .get && WebUI.isUIPath(request.uri.path)
         if let token, !webUI, !Self.authorized(
@@ -128,6 +137,22 @@ struct ControlResponder: HTTPResponder {
         if token.accepts(authorization: authorization) { return true }
         guard method == "GET", path == "/v1/events/stream", accessTokens.count == 1 else { return false }
         return token.accepts(token: accessTokens[0])
+    }
+
+    /// True when `authority` (`host[:port]`, `[v6][:port]`) names a loopback host: 127.0.0.0/8, ::1 or localhost.
+    static func isLoopbackAuthority(_ authority: String?) -> Bool {
+        guard var host = authority?.lowercased(), !host.isEmpty else { return false }
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else { return false }
+            let rest = host[host.index(after: close)...]
+            guard rest.isEmpty || (rest.hasPrefix(":") && rest.dropFirst().allSatisfy(\.isNumber)) else { return false }
+            host = String(host[host.index(after: host.startIndex)..<close])
+        } else if let colon = host.lastIndex(of: ":") {
+            guard host[host.index(after: colon)...].allSatisfy(\.isNumber) else { return false }
+            host = String(host[..<colon])
+            guard !host.contains(":") else { return false }  // an IPv6 Host is written in brackets
+        }
+        return APISettings.isLoopbackLiteral(host)
     }
 
     /// True when `origin` (`scheme://host[:port]`) names the host the request was sent to.
