@@ -34,8 +34,9 @@ enum GraphRoutes {
             let problems = await folder.check(text, file: name)
             guard problems.isEmpty else {
                 let first = problems[0]
+                let place = first.line.map { line in " at line \(line)" + (first.column.map { ", column \($0)" } ?? "") } ?? ""
                 return try .json(Rejection(
-                    error: "not saved: \(problems.count) problem\(problems.count == 1 ? "" : "s"), first at line \(first.line ?? 0), column \(first.column ?? 0): \(first.message)",
+                    error: "not saved: \(problems.count) problem\(problems.count == 1 ? "" : "s"), the first\(place): \(first.message)",
                     ok: false, problems: problems.map(Problem.init)), status: 422)
             }
             do {
