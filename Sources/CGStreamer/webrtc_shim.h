@@ -76,6 +76,16 @@ static inline int pb_webrtc_add_recvonly_transceiver(GstElement *webrtc, const c
     return 1;
 }
 
+/// Opens a data channel labelled `label` (before an offer, so the offer has the `m=application` section PS apps
+/// write). webrtcbin keeps the channel; 1 on success.
+static inline int pb_webrtc_create_data_channel(GstElement *webrtc, const char *label) {
+    GstWebRTCDataChannel *channel = NULL;
+    g_signal_emit_by_name(webrtc, "create-data-channel", label, NULL, &channel);
+    if (!channel) return 0;
+    g_object_unref(channel);
+    return 1;
+}
+
 /// A promise that can be waited for with a deadline (gst_promise_wait has none: a webrtcbin that never answers
 /// would block its caller, and every later step of that peer, for good).
 typedef struct { GMutex lock; GCond cond; gboolean done; } pb_promise_waiter;
@@ -275,8 +285,11 @@ static inline void pb_force_null(GstElement *bin) {
     }
 }
 
+static inline void pb_mark_removing(GstElement *bin);
+
 /// Unlinks `bin` (its "sink" and "src" ghost pads), stops it and removes it from `pipeline`.
 static inline void pb_bin_remove(GstElement *pipeline, GstElement *bin) {
+    pb_mark_removing(bin);
     pb_unlink_release(bin, "sink");
     pb_force_null(bin);
     pb_unlink_release(bin, "src");
@@ -316,10 +329,48 @@ static inline int pb_on_first_buffer(GstElement *element, const char *pad_name, 
     return 1;
 }
 
+/// Marks a peer bin as being taken out of its pipeline: errors its elements post from now on are teardown noise.
+static inline void pb_mark_removing(GstElement *bin) {
+    g_object_set_data(G_OBJECT(bin), "partybus-removing", GINT_TO_POINTER(1));
+}
+
+/// Where a bus message's source sits: returns 1 when it is inside a bin marked as being removed or no longer inside
+/// `pipeline` at all; *scope gets the name of the pipeline's child that holds it (g_free), NULL for the pipeline's own
+/// elements at its top level.
+static inline int pb_message_scope(GstElement *pipeline, GstObject *source, char **scope) {
+    if (!source) return 0;
+    int detached = 1;
+    GstObject *object = gst_object_ref(source);
+    while (object) {
+        if (g_object_get_data(G_OBJECT(object), "partybus-removing")) {
+            if (!*scope) *scope = g_strdup(GST_OBJECT_NAME(object));
+            gst_object_unref(object);
+            return 1;
+        }
+        GstObject *parent = gst_object_get_parent(object);
+        if (parent == GST_OBJECT(pipeline)) {
+            if (object != source) { g_free(*scope); *scope = g_strdup(GST_OBJECT_NAME(object)); }
+            detached = 0;
+        } else if (!parent && object == GST_OBJECT(pipeline)) {
+            detached = 0;
+        } else if (!parent) {
+            g_free(*scope); *scope = g_strdup(GST_OBJECT_NAME(object));
+        }
+        gst_object_unref(object);
+        object = parent;
+        if (!detached) break;
+    }
+    if (object) gst_object_unref(object);
+    return detached;
+}
+
 /// One message from a pipeline's bus, flattened for Swift: kind 0 = none (timeout), 1 = error, 2 = EOS,
 /// 3 = level (value = loudest channel's RMS in dB), 4 = warning. Latency messages are handled here (the pipeline's
-/// latency is recalculated) and reported as 0. `source` and `text` are g_free'd by the caller.
-static inline int pb_bus_next(GstElement *pipeline, long timeout_ms, char **source, char **text, double *value) {
+/// latency is recalculated) and reported as 0. An error from inside a bin being removed (or already out of the
+/// pipeline) is reported as a warning. *scope names the pipeline's child holding the source (a peer's bin), or
+/// NULL. `source`, `text` and `scope` are g_free'd by the caller.
+static inline int pb_bus_next(GstElement *pipeline, long timeout_ms, char **source, char **text, double *value,
+                              char **scope) {
     GstBus *bus = gst_element_get_bus(pipeline);
     GstMessage *message = gst_bus_timed_pop_filtered(bus, (GstClockTime)timeout_ms * GST_MSECOND,
         GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING | GST_MESSAGE_ELEMENT | GST_MESSAGE_LATENCY);
@@ -335,7 +386,8 @@ static inline int pb_bus_next(GstElement *pipeline, long timeout_ms, char **sour
         *text = g_strdup(error ? error->message : "error");
         if (error) g_error_free(error);
         g_free(debug);
-        kind = GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR ? 1 : 4;
+        int detached = pb_message_scope(pipeline, GST_MESSAGE_SRC(message), scope);
+        kind = GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR && !detached ? 1 : 4;
         break;
     }
     case GST_MESSAGE_EOS: kind = 2; break;

@@ -9,8 +9,10 @@ enum GraphEventLog {
         Task {
             for await event in events {
                 switch event {
-                case .error(let element, let message):
-                    logger.warning("graph error", metadata: ["element": .string(element), "message": .string(message)])
+                case .error(let element, let message, let peer):
+                    logger.warning("graph error", metadata: [
+                        "element": .string(element), "message": .string(message), "peer": .string(peer ?? "-"),
+                    ])
                 case .warning(let element, let message):
                     logger.debug("graph warning", metadata: ["element": .string(element), "message": .string(message)])
                 case .iceState(let peer, let state):

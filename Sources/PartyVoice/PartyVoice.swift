@@ -90,6 +90,7 @@ public actor PartyVoice {
         case PartyMemberLeft.eventType:
             guard let left = try? event.decode(PartyMemberLeft.self) else { return }
             pendingOffers[left.sessionId]?[left.accountId] = nil
+            if running?.sessionId == left.sessionId { running?.forgetFailures(of: left.accountId) }
             await removePeer(left.accountId, sessionId: left.sessionId, reason: "member left")
         case PartyLeft.eventType, PartyDeleted.eventType:
             guard let sessionId = try? event.decode(SessionRef.self).sessionId else { return }
@@ -150,7 +151,9 @@ public actor PartyVoice {
         guard running === state, let party = parties.current.parties[state.sessionId] else { return }
         let myOrder = party.members[state.me]?.joinOrder ?? Int.max
         for member in party.members.values.sorted(by: { ($0.joinOrder ?? 0) < ($1.joinOrder ?? 0) })
-        where member.accountId != state.me && state.peers[member.accountId] == nil && state.fallbacks[member.accountId] == nil {
+        where member.accountId != state.me && state.peers[member.accountId] == nil && state.fallbacks[member.accountId] == nil
+            && !state.gaveUp.contains(member.accountId)
+        {
             if let offer = pendingOffers[state.sessionId]?.removeValue(forKey: member.accountId) {
                 await answer(offer, from: member, state: state)
             } else if (member.joinOrder ?? 0) > myOrder {
@@ -265,8 +268,13 @@ public actor PartyVoice {
             let up = ice == "connected" || ice == "completed"
             if peer == "bridge" { state.bridge?.connected = up }
             let wasUp = state.peers[peer].map { $0.ice == "connected" || $0.ice == "completed" } ?? true
+            let previous = state.peers[peer]?.ice ?? "new"
             state.peers[peer]?.ice = ice
             await record(VoicePeerState(sessionId: sessionId, peer: peer, state: ice), sessionId)
+            if ice == "failed" {
+                await iceFailed(peer, previous: previous, state: state)
+                return
+            }
             if up, !wasUp, peer != "bridge", let generation = state.peers[peer]?.generation {
                 watchForAudio(peer, generation: generation, state: state)
             }
@@ -285,8 +293,12 @@ public actor PartyVoice {
             let change = detector.feed(rms)
             state.detectors[peer] = detector
             if let change { await record(VoiceSpeaking(sessionId: sessionId, peer: peer, speaking: change, levelDb: rms), sessionId) }
-        case .error(let element, let message):
-            await record(VoiceFailure(sessionId: sessionId, message: "\(element): \(message)"), sessionId)
+        case .error(let element, let message, let peer):
+            if let peer, peer != "bridge" {
+                peerError(peer, element: element, message: message, state: state)
+            } else {
+                await record(VoiceFailure(sessionId: sessionId, message: "\(element): \(message)"), sessionId)
+            }
         case .warning(let element, let message):
             logger.warning("voice: \(element): \(message)")
         case .endOfStream:

@@ -1,4 +1,5 @@
 public import Foundation
+public import PartyBusCore
 public import Voice
 
 /// How party voice runs: the graph file and its variables, ICE settings, the rtcBridge uplink and its pacing.
@@ -21,14 +22,22 @@ public struct PartyVoiceOptions: Sendable {
     public var reloadInterval: Duration
     /// A member whose ICE is up but whose audio has not arrived after this long is renegotiated once (0 = never).
     public var silentPeerTimeout: Duration
+    /// An offer of ours not answered within this long is withdrawn (`voice.peer_failed`) and made once more.
+    public var offerTimeout: Duration
+    /// An element error inside a member's peer is reported only if the peer is still there this much later (a
+    /// member leaving makes its peer's elements fail on the way out; that is not an error).
+    public var peerErrorGrace: Duration
 
     /// Options with the protocol's pacing.
     public init(
-        graphFile: URL, variables: [String: String] = [:], peer: PeerSettings = .init(), bridge: Bool = true,
+        graphFile: URL, variables: [String: String] = [:], peer: PeerSettings = .init(),
+        offerTimeout: Duration = .seconds(10), bridge: Bool = true,
         bridgeLinkDelay: Duration = .milliseconds(600), bridgePeerDelay: Duration = .milliseconds(500),
         offerFallbackDelay: Duration = .seconds(3), reloadInterval: Duration = .seconds(1),
-        silentPeerTimeout: Duration = .seconds(4)
+        silentPeerTimeout: Duration = .seconds(4), peerErrorGrace: Duration = .seconds(2)
     ) {
+        self.offerTimeout = offerTimeout
+        self.peerErrorGrace = peerErrorGrace
         self.silentPeerTimeout = silentPeerTimeout
         self.graphFile = graphFile
         self.variables = variables
@@ -38,5 +47,19 @@ public struct PartyVoiceOptions: Sendable {
         self.bridgePeerDelay = bridgePeerDelay
         self.offerFallbackDelay = offerFallbackDelay
         self.reloadInterval = reloadInterval
+    }
+}
+
+extension PartyVoiceOptions {
+    /// `voice.offerTimeoutSeconds` from config: a positive number of seconds (at most an hour), else 10 s.
+    public static func offerTimeout(fromConfig value: JSONValue?) -> Duration {
+        let seconds: Double? = switch value {
+        case .int(let number)?: Double(number)
+        case .double(let number)?: number
+        case .string(let text)?: Double(text)
+        default: nil
+        }
+        guard let seconds, seconds.isFinite, seconds > 0, seconds <= 3600 else { return .seconds(10) }
+        return .milliseconds(Int64(seconds * 1000))
     }
 }

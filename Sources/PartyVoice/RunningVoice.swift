@@ -42,6 +42,10 @@ final class RunningVoice {
     var volumes: [String: Double] = [:]
     /// Members renegotiated once because ICE came up but no audio followed (never more than once each).
     var silentRetries: Set<String> = []
+    /// Members whose peer failed once (offer unanswered, ICE failed) and got one fresh offer.
+    var failedOnce: Set<String> = []
+    /// Members whose peer failed twice: no more offers until they rejoin or offer to us.
+    var gaveUp: Set<String> = []
     var muted = false
     var bridge: Bridge?
     var bridgeTask: Task<Void, Never>?
@@ -57,6 +61,12 @@ final class RunningVoice {
     func newPeer(_ role: Role, answered: Bool, at time: ContinuousClock.Instant = .now) -> Peer {
         generations += 1
         return Peer(generation: generations, role: role, answered: answered, addedAt: time)
+    }
+
+    /// The member changed (left, rejoined, offered to us): failures so far no longer count.
+    func forgetFailures(of peer: String) {
+        failedOnce.remove(peer)
+        gaveUp.remove(peer)
     }
 
     /// Whether `peer` is still in the negotiation `generation` (not replaced or removed meanwhile).

@@ -68,6 +68,8 @@ extension PartyVoice {
     func answer(_ offer: MirandaMessage, from member: PartyMember, state: RunningVoice) async {
         let peer = member.accountId
         state.fallbacks.removeValue(forKey: peer)?.cancel()
+        // They offered to us: earlier failures with them no longer count.
+        state.forgetFailures(of: peer)
         if state.peers[peer] != nil { await removePeer(peer, sessionId: state.sessionId, reason: "renegotiation") }
         let entry = state.newPeer(.answerer, answered: true)
         state.peers[peer] = entry
@@ -84,8 +86,9 @@ extension PartyVoice {
         }
     }
 
-    /// Offers to a member. If the peer is replaced while webrtcbin gathers (their crossing offer won), this offer is
-    /// dropped unsent.
+    /// Offers to a member, in the app's shape (D.4; docs/voice.md "Our offers"): Opus at payload type 96 written
+    /// `opus/16000/2` with the app's fmtp and ptime, a data channel's `m=application` section, mids `0` and `1`. If
+    /// the peer is replaced while webrtcbin gathers (their crossing offer won), this offer is dropped unsent.
     func offer(to member: PartyMember, state: RunningVoice) async {
         let peer = member.accountId
         guard running === state, state.peers[peer] == nil else { return }
@@ -93,9 +96,12 @@ extension PartyVoice {
         state.peers[peer] = entry
         await record(VoicePeerAdded(sessionId: state.sessionId, peer: peer, role: "offerer"), state.sessionId)
         do {
-            let sdp = try await state.graph.offer(peer: peer, payloadType: 111, settings: options.peer)
+            var settings = options.peer
+            settings.dataChannel = true
+            let sdp = AppShapedSDP.offer(try await state.graph.offer(peer: peer, payloadType: 96, settings: settings))
             guard state.isCurrent(peer, entry.generation) else { return }
             try await send(.offer, sdp: sdp, to: member, state: state)
+            watchForAnswer(peer, generation: entry.generation, state: state)
         } catch {
             guard state.isCurrent(peer, entry.generation) else { return }
             state.peers[peer] = nil
@@ -117,7 +123,7 @@ extension PartyVoice {
 
     func fallbackOffer(to member: PartyMember, sessionId: String) async {
         guard let state = running, state.sessionId == sessionId, state.peers[member.accountId] == nil,
-            parties.current.parties[sessionId]?.members[member.accountId] != nil
+            !state.gaveUp.contains(member.accountId), parties.current.parties[sessionId]?.members[member.accountId] != nil
         else { return }
         state.fallbacks[member.accountId] = nil
         await offer(to: member, state: state)

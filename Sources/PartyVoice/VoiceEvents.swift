@@ -66,6 +66,20 @@ public struct VoicePeerRemoved: EventPayload, Equatable {
     public var reason: String
 }
 
+/// `voice.peer_failed`: a member's peer was given up on — our offer was not answered in time, or ICE failed. It is
+/// withdrawn; one fresh offer follows, and after a second failure nothing until the member rejoins or offers to us.
+public struct VoicePeerFailed: EventPayload, Equatable {
+    public static let eventType = "voice.peer_failed"
+    /// The party.
+    public var sessionId: String
+    /// The member's account id.
+    public var peer: String
+    /// What failed (`offer not answered within 10 s`, `ICE failed`).
+    public var reason: String
+    /// Whether a fresh offer follows (false: we wait until the member rejoins or offers to us).
+    public var retrying: Bool
+}
+
 /// `voice.signal_rejected`: a signalling message or SDP we could not use (garbage payload, malformed SDP, offer
 /// from a non-member, unexpected answer). Voice keeps running.
 public struct VoiceSignalRejected: EventPayload, Equatable {

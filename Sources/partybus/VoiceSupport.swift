@@ -36,6 +36,7 @@ enum VoiceSupport {
             graphFile: URL(fileURLWithPath: graph),
             variables: PipelinesCommand.variables(config),
             peer: PeerSettings(stunServer: stun, localAddresses: addresses),
+            offerTimeout: PartyVoiceOptions.offerTimeout(fromConfig: members["offerTimeoutSeconds"]),
             bridge: bool(config, "bridge", default: true))
     }
 }

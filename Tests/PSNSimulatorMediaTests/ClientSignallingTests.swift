@@ -67,6 +67,8 @@ extension SimulatorMediaTests {
                 #expect(heard > 20 * (try Audio.power(alice, 990)))
                 let back = try Audio.power(dir.path("client.wav"), 440)
                 #expect(back > 1e-4, "the client hears Alice's 440 Hz (\(back))")
+                let unused = try Audio.power(dir.path("client.wav"), 990)
+                #expect(back > 20 * unused, "the client: Alice's 440 Hz (\(back)) vs unused 990 Hz (\(unused))")
             }
         }
     }

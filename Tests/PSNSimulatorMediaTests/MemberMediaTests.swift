@@ -69,8 +69,13 @@ extension SimulatorMediaTests {
                 let bob = try Audio.power(alice, 550)
                 let carolTone = try Audio.power(alice, 770)
                 #expect(bob > 1e-4, "Alice still hears Bob after Carol left (\(bob))")
+                let unused = try Audio.power(alice, 990)
+                #expect(bob > 20 * unused, "Bob's 550 Hz (\(bob)) vs unused 990 Hz (\(unused)) in Alice's mix")
                 #expect(carolTone < 1e-4 || bob > 20 * carolTone, "Carol's 770 Hz left Alice's mix (\(carolTone) vs Bob \(bob))")
-                #expect(try Audio.power(carol, 440) > 1e-4, "Carol's finished recording has Alice")
+                // Carol's recording ended when she left: look at its loudest second, not its last.
+                let carolHeard = try AudioAnalysis.strongest(carol, 440), carolUnused = try AudioAnalysis.strongest(carol, 990)
+                #expect(carolHeard > 1e-4, "Carol's finished recording has Alice (\(carolHeard))")
+                #expect(carolHeard > 20 * carolUnused, "Carol: Alice's 440 Hz (\(carolHeard)) vs unused 990 Hz (\(carolUnused))")
                 #expect(try Audio.duration(carol) > 1)
             }
         }

@@ -49,6 +49,8 @@ struct PartyVoiceTests {
             let aliceHears660 = try AudioAnalysis.tail(alice.output, 660), aliceHears440 = try AudioAnalysis.tail(alice.output, 440)
             #expect(meHears440 > 1e-4 && meHears440 > 50 * meHears660, "we hear alice's 440 Hz (\(meHears440) vs \(meHears660))")
             #expect(aliceHears660 > 1e-4 && aliceHears660 > 50 * aliceHears440, "alice hears our 660 Hz (\(aliceHears660) vs \(aliceHears440))")
+            // Our stop is quiet.
+            #expect(try me.events("voice.error").isEmpty, "\(me.voiceHistory())")
             // Stopping deleted the bridge peer and the bridge (C.7): no bridge is left for us.
             #expect(try me.events("voice.bridge_failed").isEmpty)
             #expect(simulator.bridgeCount(accountId: TestAccounts.me.accountId) == 0)
@@ -163,6 +165,11 @@ struct PartyVoiceTests {
             let alicePower = try AudioAnalysis.tail(me.output, 440), bobPower = try AudioAnalysis.tail(me.output, 880)
             #expect(alicePower > 1e-4 && alicePower > 50 * bobPower, "alice still heard, bob gone (\(alicePower) vs \(bobPower))")
             #expect(try me.events("voice.peer_removed").count == 1)
+            // Bob leaving and our stop are normal teardown: no voice.error (alice's side may see our stop as a member
+            // gone silent, but nothing about bob).
+            #expect(try me.events("voice.error").isEmpty, "\(me.voiceHistory())")
+            #expect(try alice.events("voice.error").filter { $0.payloadText.contains(TestAccounts.bob.accountId) }.isEmpty,
+                    "\(alice.voiceHistory())")
         }
     }
 

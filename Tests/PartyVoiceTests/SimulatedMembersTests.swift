@@ -60,8 +60,10 @@ struct SimulatedMembersTests {
                 #expect(heard > 1 && heard > 50 * own, "\(member.onlineId)'s \(tone) Hz in our mix (\(heard) vs our own \(own))")
                 let theirs = media.recordingPath(account: member.accountId, session: sessionId)
                 // Their recording goes on (in silence from us) until the simulator stops: look at its loudest second.
-                let ours = try AudioAnalysis.strongest(theirs, 660)
+                let ours = try AudioAnalysis.strongest(theirs, 660), unused = try AudioAnalysis.strongest(theirs, 990)
                 #expect(ours > 1e-4, "\(member.onlineId) hears our 660 Hz (\(ours))")
+                // 990 Hz is nobody's tone here: what the recording has there is leakage and noise.
+                #expect(ours > 20 * unused, "\(member.onlineId): our 660 Hz (\(ours)) vs unused 990 Hz (\(unused))")
             }
             #expect(await media.waitUntilFinished(recording: bridgeFile))
             let uplink = try AudioAnalysis.strongest(bridgeFile, 660), other = try AudioAnalysis.strongest(bridgeFile, 440)

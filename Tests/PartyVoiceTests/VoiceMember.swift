@@ -21,7 +21,8 @@ final class VoiceMember: Sendable {
         .appendingPathComponent("../../pipelines/headless-test.yaml").standardized
 
     init(
-        simulator: PSNSimulator, account: SimulatedAccount, tone: Int, bridge: Bool = false, graph: URL = VoiceMember.headlessGraph
+        simulator: PSNSimulator, account: SimulatedAccount, tone: Int, bridge: Bool = false, graph: URL = VoiceMember.headlessGraph,
+        offerTimeout: Duration = .seconds(10)
     ) async throws {
         harness = try ClientHarness(simulator: simulator)
         self.account = account
@@ -31,7 +32,7 @@ final class VoiceMember: Sendable {
         _ = try await harness.waitForPush(simulator, account: account)
         let options = PartyVoiceOptions(
             graphFile: graph, variables: ["test.tone": String(tone), "test.output": output],
-            peer: PeerSettings(localAddresses: ["127.0.0.1"]), bridge: bridge,
+            peer: PeerSettings(localAddresses: ["127.0.0.1"]), offerTimeout: offerTimeout, bridge: bridge,
             bridgeLinkDelay: .milliseconds(100), bridgePeerDelay: .milliseconds(100),
             offerFallbackDelay: .seconds(3), reloadInterval: .milliseconds(200))
         voice = PartyVoice(

@@ -53,5 +53,10 @@ struct WebRTCPeerTests {
         #expect(heardByA > 1e-4, "A hears B's 440 Hz (\(heardByA))")
         #expect(heardByB > 1e-4, "B hears A's 660 Hz (\(heardByB))")
         #expect(try heardByA > 50 * Self.tonePower(dir.path("a.wav"), 660), "A does not hear itself")
+        // Each side's tone against a frequency nobody sends (990 Hz) and against its own.
+        let unusedA = try Self.tonePower(dir.path("a.wav"), 990), unusedB = try Self.tonePower(dir.path("b.wav"), 990)
+        #expect(heardByA > 20 * unusedA, "A: 440 Hz (\(heardByA)) vs unused 990 Hz (\(unusedA))")
+        #expect(heardByB > 20 * unusedB, "B: 660 Hz (\(heardByB)) vs unused 990 Hz (\(unusedB))")
+        #expect(try heardByB > 50 * Self.tonePower(dir.path("b.wav"), 440), "B does not hear itself")
     }
 }

@@ -23,6 +23,16 @@ private struct InnerJSON: Codable {
 }
 
 extension MirandaMessage {
+    /// The mid of the SDP's first audio section: `media_records[].mid` names it (D.4: `"0"` in the app's SDPs).
+    var audioMid: String? {
+        var inAudio = false
+        for line in sdp.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\r\n" || $0 == "\n" || $0 == "\r" }) {
+            if line.hasPrefix("m=") { inAudio = line.hasPrefix("m=audio ") }
+            if inAudio, line.hasPrefix("a=mid:") { return String(line.dropFirst("a=mid:".count)) }
+        }
+        return nil
+    }
+
     /// D.6 encode: compact sorted JSON, `1/1/1\n` framing, the 44-byte little-endian header, base64, the prefix.
     public func payload() throws -> String {
         guard let sender = UInt64(from.accountId), from.accountId.allSatisfy(\.isASCII) else {
@@ -30,7 +40,7 @@ extension MirandaMessage {
         }
         let inner = InnerJSON(
             from: from, global_seq_num: globalSequenceNumber,
-            medias: [.init(media_records: [.init(media_identifier: "voice_chat", mid: "0")], msids: ["0"], user: from)],
+            medias: [.init(media_records: [.init(media_identifier: "voice_chat", mid: audioMid ?? "0")], msids: ["0"], user: from)],
             sdp: sdp, sdp_sequence_number: sdpSequenceNumber, to: to, type: kind, users: [from])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -10,8 +10,9 @@ public enum VoiceGraphEvent: Sendable, Equatable {
     case firstAudio(peer: String)
     /// A level meter's loudest-channel RMS in dB (every 100 ms): `meter_<peer>` or a graph's own `level` element.
     case level(element: String, rms: Double)
-    /// An element reported an error.
-    case error(element: String, message: String)
+    /// An element reported an error; `peer` when the element belongs to a peer's bin. Errors of a bin being taken
+    /// out (or already out) of the graph come as warnings: tearing a peer down makes its elements fail on the way.
+    case error(element: String, message: String, peer: String?)
     /// An element reported a warning.
     case warning(element: String, message: String)
     /// The graph reached end-of-stream.

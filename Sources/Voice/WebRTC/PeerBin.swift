@@ -120,6 +120,11 @@ final class PeerBin: @unchecked Sendable {
         guard pb_webrtc_add_recvonly_transceiver(webrtc, caps) != 0 else { throw VoiceError("peer \(peer): cannot add a transceiver") }
     }
 
+    /// Opens a data channel on webrtcbin (PS apps' offers have a data section; see `PeerSettings.dataChannel`).
+    func createDataChannel(label: String = "partybus") throws {
+        guard pb_webrtc_create_data_channel(webrtc, label) != 0 else { throw VoiceError("peer \(peer): cannot open a data channel") }
+    }
+
     /// Waits for ICE gathering to complete (or the timeout), then returns the local SDP with its candidates, Opus
     /// written at the remote clock rate and candidates limited as the settings say.
     func completeLocalSDP(settings: PeerSettings) throws -> String {

@@ -12,12 +12,16 @@ public struct PeerSettings: Sendable, Equatable {
     public var hostCandidateLimit: Int?
     /// How long to wait for ICE gathering to complete before sending what was gathered.
     public var gatheringTimeout: Duration
+    /// Open a data channel before offering, so the offer carries the `m=application` (DTLS/SCTP) section the
+    /// PlayStation app's offers have (psn-protocol.md D.4). Answers follow the offer either way.
+    public var dataChannel: Bool
 
     /// Settings; by default two-way, no STUN, gathering up to 2 s.
     public init(
         send: Bool = true, receive: Bool = true, stunServer: String? = nil, localAddresses: [String] = [],
-        hostCandidateLimit: Int? = nil, gatheringTimeout: Duration = .seconds(2)
+        hostCandidateLimit: Int? = nil, gatheringTimeout: Duration = .seconds(2), dataChannel: Bool = false
     ) {
+        self.dataChannel = dataChannel
         self.send = send
         self.receive = receive
         self.stunServer = stunServer

@@ -70,14 +70,27 @@ public final class VoiceGraph: Sendable {
         while let graph = flag.graph, graph.running.load(ordering: .relaxed) {
             var source: UnsafeMutablePointer<CChar>?
             var text: UnsafeMutablePointer<CChar>?
+            var scope: UnsafeMutablePointer<CChar>?
             var value = 0.0
-            let kind = pb_bus_next(pipeline.pipeline, 100, &source, &text, &value)
+            let kind = pb_bus_next(pipeline.pipeline, 100, &source, &text, &value, &scope)
             let element = source.map { String(cString: $0) } ?? ""
             let message = text.map { String(cString: $0) } ?? ""
+            let bin = scope.map { String(cString: $0) }
             g_free(source)
             g_free(text)
+            g_free(scope)
             switch kind {
-            case 1: continuation.yield(.error(element: element, message: message))
+            case 1:
+                // An error inside a peer's bin names the peer; a peer bin no longer in the graph is being torn down.
+                if let bin, bin.hasPrefix("peer_") {
+                    if let peer = graph.peer(ownedBy: bin) {
+                        continuation.yield(.error(element: element, message: message, peer: peer))
+                    } else {
+                        continuation.yield(.warning(element: element, message: "\(message) (while \(bin) was torn down)"))
+                    }
+                } else {
+                    continuation.yield(.error(element: element, message: message, peer: nil))
+                }
             case 2:
                 graph.sawEndOfStream.store(true, ordering: .sequentiallyConsistent)
                 continuation.yield(.endOfStream)
@@ -87,6 +100,11 @@ public final class VoiceGraph: Sendable {
             }
         }
         flag.graph?.busDone.withLock { $0 = true }
+    }
+
+    /// The peer whose bin is called `bin` (`peer_webrtc_<suffix>`), if it is still in the graph.
+    func peer(ownedBy bin: String) -> String? {
+        peers.withLock { bins in bins.first { "peer_\($0.value.description.webrtc)" == bin }?.key }
     }
 
     /// The peers now in the graph.
@@ -123,6 +141,7 @@ public final class VoiceGraph: Sendable {
             return try await Self.blocking(on: bin.queue) {
                 if !bin.sends { try bin.addReceiveOnlyTransceiver(payloadType: payloadType) }
                 bin.waitForSendCaps()
+                if settings.dataChannel { try bin.createDataChannel() }
                 try bin.createLocal(offer: true)
                 return try bin.completeLocalSDP(settings: settings)
             }
