@@ -12,19 +12,7 @@ struct PipelinesCommand: AsyncParsableCommand {
     /// `${key}` values from the `voice:` section, flattened to dotted keys (`voice: {audio: {input: x}}` →
     /// `audio.input`).
     static func variables(_ config: PartyBusConfig) -> [String: String] {
-        var out: [String: String] = [:]
-        func walk(_ value: JSONValue, _ path: String) {
-            switch value {
-            case .object(let members): for (key, member) in members { walk(member, path.isEmpty ? key : "\(path).\(key)") }
-            case .string(let text): out[path] = text
-            case .int(let number): out[path] = String(number)
-            case .double(let number): out[path] = String(number)
-            case .bool(let flag): out[path] = String(flag)
-            default: break
-            }
-        }
-        walk(config.sections["voice"] ?? .object([:]), "")
-        return out
+        GraphVariables.flatten(config.sections["voice"] ?? .object([:]))
     }
 
     /// Parses and validates one file.

@@ -29,6 +29,25 @@ struct DaemonTests {
         return daemon
     }
 
+    /// Signs in and starts `up` with voice on the headless graph (a tone as the mic, the mix to a file).
+    func signedInDaemonWithVoice(
+        _ simulator: SimulatorProcess, _ dir: TemporaryDirectory, bridge: Bool
+    ) async throws -> (config: String, data: String, daemon: RunningPartybus) {
+        let config = try simulator.config(in: dir, extra: """
+            voice:
+              enabled: true
+              autoStart: true
+              bridge: \(bridge)
+              graph: \(PartybusProcess.packageRoot.appendingPathComponent("pipelines/headless-test.yaml").path)
+              localAddresses: ["127.0.0.1"]
+              test:
+                output: \(dir.path("mix.wav"))
+            """)
+        let data = dir.path("data")
+        try loginToSimulator(config: config, data: data)
+        return (config, data, try await startDaemon(config: config, data: data))
+    }
+
     @Test("up owns the log: parties from separate CLI processes, a second up refused, events tail -f follows, no gap, push stays up")
     func oneWriter() async throws {
         let simulator = try await SimulatorProcess.start()
@@ -98,18 +117,7 @@ struct DaemonTests {
     func leaveStopsVoiceFirst() async throws {
         let dir = try TemporaryDirectory()
         let simulator = try await SimulatorProcess.start(media: dir.path("sim-media"), trace: true)
-        let config = try simulator.config(in: dir, extra: """
-            voice:
-              enabled: true
-              autoStart: true
-              graph: \(PartybusProcess.packageRoot.appendingPathComponent("pipelines/headless-test.yaml").path)
-              localAddresses: ["127.0.0.1"]
-              test:
-                output: \(dir.path("mix.wav"))
-            """)
-        let data = dir.path("data")
-        try loginToSimulator(config: config, data: data)
-        let daemon = try await startDaemon(config: config, data: data)
+        let (config, data, daemon) = try await signedInDaemonWithVoice(simulator, dir, bridge: true)
         let common = ["--config", config, "--data-dir", data]
         let created = try PartybusProcess.run(["parties", "create"] + common, environment: Self.secret)
         let sessionId = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -137,19 +145,7 @@ struct DaemonTests {
     func joinedElsewhereStartsVoice() async throws {
         let dir = try TemporaryDirectory()
         let simulator = try await SimulatorProcess.start(media: dir.path("sim-media"))
-        let config = try simulator.config(in: dir, extra: """
-            voice:
-              enabled: true
-              autoStart: true
-              bridge: false
-              graph: \(PartybusProcess.packageRoot.appendingPathComponent("pipelines/headless-test.yaml").path)
-              localAddresses: ["127.0.0.1"]
-              test:
-                output: \(dir.path("mix.wav"))
-            """)
-        let data = dir.path("data")
-        try loginToSimulator(config: config, data: data)
-        let daemon = try await startDaemon(config: config, data: data)
+        let (_, _, daemon) = try await signedInDaemonWithVoice(simulator, dir, bridge: false)
         #expect(await simulator.waitForPush(), "our push socket never authenticated")
         // Alice makes a party and invites us; "our console" (the simulator acting as our account) joins it.
         try await simulator.act("sim-alice", "create", [:])

@@ -27,21 +27,9 @@ struct GraphFolder: Sendable {
         variables = Self.variables(members)
     }
 
-    /// `voice:` values flattened to dotted keys (`audio: {input: x}` → `audio.input`), as `partybus pipelines` does.
+    /// `voice:` values flattened to dotted keys (`audio: {input: x}` → `audio.input`).
     static func variables(_ members: [String: JSONValue]) -> [String: String] {
-        var out: [String: String] = [:]
-        func walk(_ value: JSONValue, _ path: String) {
-            switch value {
-            case .object(let members): for (key, member) in members { walk(member, path.isEmpty ? key : "\(path).\(key)") }
-            case .string(let text): out[path] = text
-            case .int(let number): out[path] = String(number)
-            case .double(let number): out[path] = String(number)
-            case .bool(let flag): out[path] = String(flag)
-            default: break
-            }
-        }
-        walk(.object(members), "")
-        return out
+        GraphVariables.flatten(.object(members))
     }
 
     /// True for a plain graph file name: `[A-Za-z0-9._-]`, starting with a letter or digit, ending `.yaml` or `.yml`
