@@ -32,18 +32,16 @@ extension PartyVoice {
         await peerFailed(peer, state: state, reason: "ICE failed")
     }
 
-    /// Withdraws the member's peer and offers once more, or gives up until the member changes.
+    /// Withdraws the member's peer and offers once more, or gives up until the member changes. The verdict is
+    /// written down before the first suspension: a re-read of the party handled meanwhile (the actor is reentrant)
+    /// must already see it, or it would offer again.
     func peerFailed(_ peer: String, state: RunningVoice, reason: String) async {
         let retrying = !state.failedOnce.contains(peer)
+        if retrying { state.failedOnce.insert(peer) } else { state.gaveUp.insert(peer) }
         await record(VoicePeerFailed(sessionId: state.sessionId, peer: peer, reason: reason, retrying: retrying), state.sessionId)
         await removePeer(peer, sessionId: state.sessionId, reason: reason)
-        guard running === state else { return }
-        guard retrying else {
-            state.gaveUp.insert(peer)
-            return
-        }
-        state.failedOnce.insert(peer)
-        guard let member = parties.current.parties[state.sessionId]?.members[peer] else { return }
+        guard retrying, running === state, let member = parties.current.parties[state.sessionId]?.members[peer] else { return }
+        // A reconcile that ran meanwhile may have offered already; `offer` then leaves that one be.
         await offer(to: member, state: state)
     }
 

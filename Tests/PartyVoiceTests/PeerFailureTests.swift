@@ -49,4 +49,15 @@ struct PeerFailureTests {
             await me.stopVoice()
         }
     }
+
+    @Test("voice.offerTimeoutSeconds: a positive number of seconds, else 10 s")
+    func offerTimeoutConfig() {
+        #expect(PartyVoiceOptions.offerTimeout(fromConfig: .int(5)) == .seconds(5))
+        #expect(PartyVoiceOptions.offerTimeout(fromConfig: .double(2.5)) == .milliseconds(2500))
+        #expect(PartyVoiceOptions.offerTimeout(fromConfig: .string("7")) == .seconds(7))
+        let bad: [PartyBusCore.JSONValue?] = [nil, .int(0), .int(-3), .double(.infinity), .string("soon"), .bool(true), .int(100_000)]
+        for bad in bad {
+            #expect(PartyVoiceOptions.offerTimeout(fromConfig: bad) == .seconds(10), "\(String(describing: bad))")
+        }
+    }
 }
