@@ -107,9 +107,17 @@ export function partiesPanel(root, app) {
     const status = app.state.status;
     if (!status) return;
     const parties = status.parties ?? [];
+    // Re-rendering moves the invite inputs, and moving a focused element blurs it: keep the user's place so typing
+    // is not lost when an event redraws the list mid-keystroke.
+    const focused = [...invitees.values()].find((input) => input === document.activeElement);
+    const selection = focused ? [focused.selectionStart, focused.selectionEnd] : null;
     list.replaceChildren(...(parties.length
       ? parties.map((party) => partyCard(party, app.state.voice))
       : [h("p", { class: "muted" }, "Not in a party.")]));
+    if (focused?.isConnected) {
+      focused.focus();
+      focused.setSelectionRange(...selection);
+    }
     const open = app.state.invitations ?? [];
     invitations.replaceChildren(...(open.length
       ? open.map((invitation) => h("div", { class: "invitation row", dataset: { session: invitation.sessionId } },
