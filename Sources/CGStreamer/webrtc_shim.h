@@ -135,6 +135,38 @@ static inline char *pb_promise_error(GstPromise *promise, pb_promise_waiter *wai
     return NULL;
 }
 
+/// Inbound RTP statistics of `webrtc` (`get-stats`, W3C `inbound-rtp` entries summed): packets received and lost
+/// and the largest jitter in seconds. Returns 1 with the figures, 0 when webrtcbin did not answer in time or has no
+/// inbound stream yet.
+static inline int pb_webrtc_inbound_stats(GstElement *webrtc, guint64 *received, gint64 *lost, double *jitter) {
+    *received = 0; *lost = 0; *jitter = 0;
+    pb_promise_waiter *waiter = pb_promise_waiter_new();
+    GstPromise *promise = pb_promise_new(waiter);
+    g_signal_emit_by_name(webrtc, "get-stats", NULL, promise);
+    char *message = pb_promise_error(promise, waiter);
+    if (message) { g_free(message); gst_promise_unref(promise); return 0; }
+    const GstStructure *reply = gst_promise_get_reply(promise);
+    int found = 0;
+    if (reply) {
+        gint fields = gst_structure_n_fields(reply);
+        for (gint index = 0; index < fields; index++) {
+            const GValue *value = gst_structure_get_value(reply, gst_structure_nth_field_name(reply, index));
+            if (!value || !GST_VALUE_HOLDS_STRUCTURE(value)) continue;
+            const GstStructure *stat = gst_value_get_structure(value);
+            GstWebRTCStatsType type;
+            if (!gst_structure_get_enum(stat, "type", GST_TYPE_WEBRTC_STATS_TYPE, (gint *)&type)) continue;
+            if (type != GST_WEBRTC_STATS_INBOUND_RTP) continue;
+            guint64 packets = 0; gint64 missing = 0; double delay = 0;
+            if (gst_structure_get_uint64(stat, "packets-received", &packets)) *received += packets;
+            if (gst_structure_get_int64(stat, "packets-lost", &missing)) *lost += missing;
+            if (gst_structure_get_double(stat, "jitter", &delay) && delay > *jitter) *jitter = delay;
+            found = 1;
+        }
+    }
+    gst_promise_unref(promise);
+    return found;
+}
+
 /// Sets the local (`remote` = 0) or remote description from SDP text; `offer` = 1 for an offer, 0 for an answer.
 /// Blocks until webrtcbin has applied it. Returns 1, or 0 with a message in *error (g_free).
 static inline int pb_webrtc_set_description(GstElement *webrtc, int remote, int offer, const char *text, char **error) {

@@ -238,6 +238,12 @@ public actor PartyVoice {
     /// The running graph (benchmarks attach probes to it).
     public var graph: VoiceGraph? { running?.graph }
 
+    /// Inbound RTP statistics of every peer while voice runs (for `/metrics`); empty when voice is off.
+    public func rtpStatistics() async -> [PeerRTPStatistics] {
+        guard let graph = running?.graph else { return [] }
+        return await graph.rtpStatistics()
+    }
+
     /// What voice is doing now.
     public func status() -> VoiceStatus {
         guard let state = running else { return VoiceStatus(running: false) }

@@ -63,6 +63,37 @@ struct HomeServerTests {
         #expect(await daemon.stop() == 0)
     }
 
+    @Test("/metrics carries each member's RTP packets received, lost and jitter from webrtcbin's statistics")
+    func rtpStatistics() async throws {
+        let dir = try TemporaryDirectory()
+        let port = Int.random(in: 20_000...40_000)
+        // The simulator's scene: members with real webrtcbin peers sending tones; our mic is the headless graph's tone.
+        let daemon = try RunningPartybus(
+            ["up", "--data-dir", dir.path("data"), "--config", "/dev/null"],
+            environment: [
+                "PARTYBUS_API__LISTEN": "127.0.0.1:\(port)",
+                "PARTYBUS_VOICE__GRAPH": PartybusProcess.packageRoot.appendingPathComponent("pipelines/headless-test.yaml").path,
+                "PARTYBUS_VOICE__TEST__OUTPUT": dir.path("mix.wav"),
+            ])
+        #expect(await eventually(timeout: .seconds(30)) { daemon.stdout.text.contains("voice.first_audio") }, "\(daemon.stderr.text)")
+        var metrics: PrometheusText?
+        for _ in 0..<100 {
+            if let text = try? await get(port, "/metrics").1, let parsed = try? PrometheusText(text),
+                (parsed.value("partybus_voice_peer_rtp_packets_received", ["peer": "2000000000000000002"]) ?? 0) > 0
+            {
+                metrics = parsed
+                break
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let parsed = try #require(metrics, "no member's RTP packets in /metrics")
+        #expect(parsed.types["partybus_voice_peer_rtp_packets_lost"] == "gauge")
+        let jitter = try #require(parsed.value("partybus_voice_peer_rtp_jitter_seconds", ["peer": "2000000000000000002"]))
+        #expect(jitter >= 0 && jitter < 1, "jitter \(jitter) s")
+        #expect(parsed.value("partybus_voice_peer_rtp_packets_lost", ["peer": "2000000000000000002"]) != nil)
+        #expect(await daemon.stop() == 0)
+    }
+
     @Test("a request from a foreign Origin is refused; the same origin is served")
     func foreignOrigin() async throws {
         let dir = try TemporaryDirectory()

@@ -2,6 +2,7 @@ import Foundation
 import PSN
 import PartyBusCore
 import PartyVoice
+import Voice
 import Metrics
 import Prometheus
 import Synchronization
@@ -47,6 +48,15 @@ public final class DaemonMetrics: Sendable {
         let connected = peers.filter { ["connected", "completed"].contains($0.state) }.count
         registry.makeGauge(name: "partybus_voice_peers_connected", help: "Peers whose ICE is connected or completed")
             .set(to: Double(connected))
+        for statistics in await context.voice?.rtpStatistics() ?? [] {
+            let labels = [("peer", statistics.peer)]
+            registry.makeGauge(name: "partybus_voice_peer_rtp_packets_received", labels: labels, help: "RTP packets received from a peer (webrtcbin inbound-rtp)")
+                .set(to: Double(statistics.packetsReceived))
+            registry.makeGauge(name: "partybus_voice_peer_rtp_packets_lost", labels: labels, help: "RTP packets lost from a peer (webrtcbin inbound-rtp)")
+                .set(to: Double(statistics.packetsLost))
+            registry.makeGauge(name: "partybus_voice_peer_rtp_jitter_seconds", labels: labels, help: "Interarrival jitter of a peer's RTP (webrtcbin inbound-rtp)")
+                .set(to: statistics.jitterSeconds)
+        }
         let status = context.status.current
         registry.makeGauge(name: "partybus_push_connected", help: "1 while the push socket is up").set(to: status.push == "connected" ? 1 : 0)
         registry.makeGauge(name: "partybus_log_head", help: "The seq of the last durable event").set(to: Double(context.log.head))

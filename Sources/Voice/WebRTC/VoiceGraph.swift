@@ -158,6 +158,24 @@ public final class VoiceGraph: Sendable {
         try await Self.blocking(on: bin.queue) { try bin.setDescription(remote: true, offer: false, text: answer.forWebRTCBin) }
     }
 
+    /// Every peer's inbound RTP statistics, asked of each webrtcbin on its own queue (peers with no inbound stream
+    /// yet are left out).
+    public func rtpStatistics() async -> [PeerRTPStatistics] {
+        let bins = peers.withLock { Array($0.values) }
+        return await withTaskGroup(of: PeerRTPStatistics?.self) { group in
+            for bin in bins {
+                group.addTask {
+                    await withCheckedContinuation { continuation in
+                        bin.queue.async { continuation.resume(returning: bin.inboundStatistics()) }
+                    }
+                }
+            }
+            var out: [PeerRTPStatistics] = []
+            for await statistics in group { if let statistics { out.append(statistics) } }
+            return out.sorted { $0.peer < $1.peer }
+        }
+    }
+
     /// Removes a peer's bin; the rest of the graph keeps playing. Nothing happens for an unknown peer.
     public func removePeer(_ peer: String) async {
         guard let bin = peers.withLock({ $0[peer] }) else { return }
