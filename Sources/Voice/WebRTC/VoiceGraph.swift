@@ -218,7 +218,11 @@ public final class VoiceGraph: Sendable {
         }
         for peer in peerIds { await removePeer(peer) }
         guard running.load(ordering: .sequentiallyConsistent) else { return }
-        pb_send_eos(pipeline.pipeline)
+        // Sending end-of-stream takes each live source's stream lock, which a streaming thread blocked in a push
+        // holds (seen in CI: finish hung here for good). Sent off the cooperative pool and waited for at most 2 s;
+        // stopping below flushes the pads, which releases a sender still blocked.
+        let pipeline = self.pipeline
+        await Self.blockingQuietly(atMost: .seconds(2)) { pb_send_eos(pipeline.pipeline) }
         // Waited for on a dispatch thread: a cancelled caller (shutdown) still gets complete files.
         let deadline = ContinuousClock.now + timeout
         let ended = EndFlag(graph: self)
