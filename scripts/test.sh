@@ -4,7 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/install-interop.sh
 scripts/install-test-tools.sh
 swift build --build-tests
 # One test at a time: the voice tests run real-time WebRTC graphs (and one test loads every core on purpose);

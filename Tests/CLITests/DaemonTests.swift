@@ -43,18 +43,24 @@ struct DaemonTests {
               test:
                 output: \(dir.path("mix.wav"))
             """)
+        let (_, data) = try signedIn(simulator, dir, config: config)
+        return (config, data, try await startDaemon(config: config, data: data))
+    }
+
+    /// Signs in to `simulator` with `config` (voice off unless it is the one given) in a fresh data folder.
+    @discardableResult
+    func signedIn(_ simulator: SimulatorProcess, _ dir: TemporaryDirectory, config: String? = nil) throws -> (config: String, data: String) {
+        let config = try config ?? simulator.config(in: dir, extra: "voice:\n  enabled: false\n")
         let data = dir.path("data")
         try loginToSimulator(config: config, data: data)
-        return (config, data, try await startDaemon(config: config, data: data))
+        return (config, data)
     }
 
     @Test("up owns the log: parties from separate CLI processes, a second up refused, events tail -f follows, no gap, push stays up")
     func oneWriter() async throws {
         let simulator = try await SimulatorProcess.start()
         let dir = try TemporaryDirectory()
-        let config = try simulator.config(in: dir, extra: "voice:\n  enabled: false\n")
-        let data = dir.path("data")
-        try loginToSimulator(config: config, data: data)
+        let (config, data) = try signedIn(simulator, dir)
         let daemon = try await startDaemon(config: config, data: data)
         let common = ["--config", config, "--data-dir", data]
         func cli(_ arguments: [String]) throws -> PartybusProcess.Result {
@@ -162,9 +168,7 @@ struct DaemonTests {
         let simulator = try await SimulatorProcess.start()
         try await simulator.post("/sim/admin/faults", ["emitInvitationPush": true])
         let dir = try TemporaryDirectory()
-        let config = try simulator.config(in: dir, extra: "voice:\n  enabled: false\n")
-        let data = dir.path("data")
-        try loginToSimulator(config: config, data: data)
+        let (config, data) = try signedIn(simulator, dir)
         let daemon = try await startDaemon(config: config, data: data)
         let common = ["--config", config, "--data-dir", data]
         #expect(await simulator.waitForPush(), "our push socket never authenticated")
@@ -188,9 +192,7 @@ struct DaemonTests {
     func tcpListener() async throws {
         let simulator = try await SimulatorProcess.start()
         let dir = try TemporaryDirectory()
-        let config = try simulator.config(in: dir, extra: "voice:\n  enabled: false\n")
-        let data = dir.path("data")
-        try loginToSimulator(config: config, data: data)
+        let (config, data) = try signedIn(simulator, dir)
 
         let refused = try PartybusProcess.run(
             ["up", "--config", config, "--data-dir", data],

@@ -20,9 +20,10 @@ enum PSNSession {
             } else {
                 let reason = "no stored tokens and no psn.npsso: run `partybus login` (the daemon waits)"
                 logger.warning("\(reason)")
-                _ = try await log.append(EventDraft(stream: "auth", payload: SignInRequired(reason: reason)))
-                while try await client.tokens.currentTokens() == nil {
-                    try await Task.sleep(for: .seconds(1))
+                let asked = try await log.append(EventDraft(stream: "auth", payload: SignInRequired(reason: reason)))
+                // `partybus login` signs in through this daemon's API (it holds the folder), so the sign-in is an event.
+                for try await _ in log.subscribe(from: asked.seq + 1, filter: EventFilter(types: [SignedIn.eventType])) {
+                    break
                 }
             }
         }
