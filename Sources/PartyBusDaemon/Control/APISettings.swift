@@ -1,5 +1,6 @@
 public import Foundation
 public import PartyBusCore
+import PSN
 
 /// The `api:` section: where the control API listens besides its Unix socket, and the bearer token for TCP.
 public struct APISettings: Sendable {
@@ -40,15 +41,9 @@ public struct APISettings: Sendable {
         return (host, port)
     }
 
-    /// 127.0.0.0/8 or ::1 as an address literal, or `localhost`.
+    /// 127.0.0.0/8 or ::1 as an address literal, or `localhost`: the one loopback rule PSN's settings use too.
     static func isLoopbackLiteral(_ host: String) -> Bool {
-        if host == "localhost" || host == "::1" { return true }
-        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-        // Digits only: `UInt8("+1")` parses, and `127.+1.0.1` is a name to resolve, not an address.
-        guard octets.count == 4,
-            octets.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy { $0.isASCII && $0.isNumber } && UInt8($0) != nil })
-        else { return false }
-        return octets[0] == "127"
+        PSNSettings.isLoopback(host)
     }
 }
 
