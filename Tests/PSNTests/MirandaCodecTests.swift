@@ -27,7 +27,7 @@ struct MirandaCodecTests {
     func decode() throws {
         #expect(try MirandaMessage(payload: Self.workedExample) == Self.message)
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../../shared/psn-samples/miranda12-payload-example.json").standardized
+            .appendingPathComponent("../Fixtures/psn-samples/miranda12-payload-example.json").standardized
         let sample = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
         let body = try #require(sample["restRequestBody"] as? [String: Any])
         let payload = try #require(body["payload"] as? String)

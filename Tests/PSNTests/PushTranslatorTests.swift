@@ -11,7 +11,7 @@ struct PushTranslatorTests {
     /// envelope), with the placeholders replaced by concrete ids.
     static func sampleFrames() throws -> [String] {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../../shared/psn-samples/websocket-frames-sample.json").standardized
+            .appendingPathComponent("../Fixtures/psn-samples/websocket-frames-sample.json").standardized
         var text = try String(contentsOf: url, encoding: .utf8)
         let replacements = [
             "<ACCOUNT_ID_A>": "1111111111111111111", "<ACCOUNT_ID_B>": "2222222222222222222",
