@@ -191,8 +191,8 @@ final class CurlTransfer: @unchecked Sendable {
         codes.append(pb_curl_setopt_string(easy, CURLOPT_PROTOCOLS_STR, "http,https"))
         codes.append(pb_curl_setopt_long(easy, CURLOPT_NOSIGNAL, 1))
         codes.append(pb_curl_setopt_long(easy, CURLOPT_FOLLOWLOCATION, 0))
-        codes.append(pb_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Int(request.timeout.components.seconds * 1000)))
-        codes.append(pb_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(options.connectTimeout.components.seconds * 1000)))
+        codes.append(pb_curl_setopt_long(easy, CURLOPT_TIMEOUT_MS, CurlTimeout.milliseconds(request.timeout)))
+        codes.append(pb_curl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, CurlTimeout.milliseconds(options.connectTimeout)))
         codes.append(pb_curl_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1))
         codes.append(pb_curl_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2))
         if let caFile = options.caFile { codes.append(pb_curl_setopt_string(easy, CURLOPT_CAINFO, caFile)) }
