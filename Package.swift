@@ -157,9 +157,11 @@ let package = Package(
             path: "Tests/PartyBusTestSupport",
             swiftSettings: strictSettings
         ),
+        // A test-only SQLite VFS that models a volatile disk cache, for the power-loss tests.
+        .target(name: "CPowerCutVFS", dependencies: ["CSQLite"], path: "Tests/CPowerCutVFS"),
         .testTarget(
             name: "PartyBusCoreTests",
-            dependencies: ["PartyBusCore", "PartyBusTestSupport", "CSQLite"],
+            dependencies: ["PartyBusCore", "PartyBusTestSupport", "CSQLite", "CPowerCutVFS"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import PartyBusCore
 
 /// The per-install device id (F.5): random hex, generated once, kept in `<data-dir>/duid`, never rotated.
 public enum DeviceIdentity {
@@ -13,8 +14,8 @@ public enum DeviceIdentity {
         }
         var generator = SystemRandomNumberGenerator()
         let made = (0..<64).map { _ in String(generator.next(upperBound: UInt8(16)), radix: 16) }.joined()
-        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        try made.write(to: file, atomically: true, encoding: .utf8)
+        try PrivateFiles.prepareFolder(dataDirectory.path)
+        try DurableFile.write(Data(made.utf8), to: file.path)
         return made
     }
 }

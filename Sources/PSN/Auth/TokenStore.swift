@@ -42,25 +42,18 @@ public struct TokenStore: Sendable {
             scope: stored.scope)
     }
 
-    /// Writes the tokens: a 0600 temporary file in the same folder, then an atomic rename.
+    /// Writes the tokens durably (`DurableFile`: a 0600 temporary file, fsync, rename, fsync of the folder).
     public func save(_ tokens: TokenSet) throws {
         let stored = Stored(
             accessToken: tokens.accessToken.reveal(), refreshToken: tokens.refreshToken.reveal(),
             expiresAt: tokens.expiresAt.timeIntervalSince1970, refreshExpiresAt: tokens.refreshExpiresAt.timeIntervalSince1970,
             accountId: tokens.accountId, scope: tokens.scope)
         let data = try JSONEncoder().encode(stored)
-        let folder = (path as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw PSNError.configuration("\(temporary): cannot create (\(String(cString: strerror(errno))))") }
-        fchmod(fd, 0o600)
-        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        fsync(fd)
-        close(fd)
-        guard written == data.count, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw PSNError.configuration("\(path): cannot write the token file")
+        do {
+            try PrivateFiles.prepareFolder(of: path)
+            try DurableFile.write(data, to: path)
+        } catch {
+            throw PSNError.configuration("cannot write the token file: \(error)")
         }
     }
 

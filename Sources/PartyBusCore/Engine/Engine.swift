@@ -22,7 +22,7 @@ public final class Engine: Sendable {
     /// Opens the log named by `config` and prepares the enabled plugins.
     public convenience init(config: PartyBusConfig, catalog: PluginCatalog, logger: Logger) throws {
         let log = try EventLog(
-            path: config.eventLogPath, options: .init(synchronousFull: config.engine.synchronous == "full"))
+            path: config.eventLogPath, options: .init(synchronous: EventLog.Synchronous(rawValue: config.engine.synchronous) ?? .full))
         try self.init(config: config, catalog: catalog, log: log, logger: logger)
     }
 

@@ -14,19 +14,32 @@ public final class EventLog: Sendable {
         public var clock: @Sendable () -> Int64
         /// Events read per page by catch-up subscriptions.
         public var pageSize: Int
-        /// `FULL` (default: an acknowledged append survives power loss) or `NORMAL` (survives a crash of the
-        /// process, not of the machine).
-        public var synchronousFull: Bool
+        /// SQLite's `synchronous` setting for the writer.
+        public var synchronous: Synchronous
+        /// The SQLite VFS to open the files with (nil: the default). Power-loss tests name a VFS that models a
+        /// disk cache.
+        public var vfs: String?
 
-        /// The defaults: wall clock, 4096-event pages, synchronous=FULL.
+        /// The defaults: wall clock, 4096-event pages, synchronous=FULL, the default VFS.
         public init(
             clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
-            pageSize: Int = 4096, synchronousFull: Bool = true
+            pageSize: Int = 4096, synchronous: Synchronous = .full, vfs: String? = nil
         ) {
             self.clock = clock
             self.pageSize = pageSize
-            self.synchronousFull = synchronousFull
+            self.synchronous = synchronous
+            self.vfs = vfs
         }
+    }
+
+    /// When the writer waits for the disk.
+    public enum Synchronous: String, Sendable, CaseIterable {
+        /// Every commit is synced: an acknowledged append survives a power cut (the default).
+        case full
+        /// Commits survive a crash of the process, not of the machine (WAL synced at checkpoints only).
+        case normal
+        /// Never synced: for scratch logs (replay) and for the power-loss test that must be able to fail.
+        case off
     }
 
     /// The database file.
@@ -45,7 +58,7 @@ public final class EventLog: Sendable {
         self.options = options
         try PrivateFiles.prepareFolder(of: path)
         try PrivateFiles.createFile(path)
-        let connection = try SQLiteConnection(path: path, create: true)
+        let connection = try SQLiteConnection(path: path, create: true, vfs: options.vfs)
         do {
             let mode = try connection.prepare("PRAGMA journal_mode=WAL")
             _ = try mode.step()
@@ -55,12 +68,12 @@ public final class EventLog: Sendable {
         } catch let error as SQLiteError {
             throw EventLogError("\(path): not a usable SQLite database: \(error.message)")
         }
-        try connection.execute("PRAGMA synchronous=\(options.synchronousFull ? "FULL" : "NORMAL")")
+        try connection.execute("PRAGMA synchronous=\(options.synchronous.rawValue.uppercased())")
         try connection.execute("PRAGMA wal_autocheckpoint=4096")
         try EventLogSchema.migrate(connection)
         let head = UInt64(try connection.scalarInt("SELECT coalesce(max(seq), 0) FROM events") ?? 0)
         hub = LiveHub(head: head)
-        reader = EventLogReader(path: path)
+        reader = EventLogReader(path: path, vfs: options.vfs)
         writer = try EventLogWriter(connection: connection, hub: hub, head: head, clock: options.clock)
     }
 
@@ -74,7 +87,7 @@ public final class EventLog: Sendable {
         }
         let probe: SQLiteConnection
         do {
-            probe = try SQLiteConnection(path: path, create: false, readOnly: true)
+            probe = try SQLiteConnection(path: path, create: false, readOnly: true, vfs: options.vfs)
             _ = try probe.scalarInt("SELECT count(*) FROM sqlite_master")
         } catch let error as SQLiteError {
             throw EventLogError("\(path): not a usable SQLite database: \(error.message)")
@@ -84,7 +97,7 @@ public final class EventLog: Sendable {
         }
         let head = UInt64(try probe.scalarInt("SELECT coalesce(max(seq), 0) FROM events") ?? 0)
         hub = LiveHub(head: head)
-        reader = EventLogReader(path: path, readOnly: true)
+        reader = EventLogReader(path: path, readOnly: true, vfs: options.vfs)
         writer = nil
     }
 
@@ -212,9 +225,10 @@ public final class EventLog: Sendable {
         }
     }
 
-    /// Writes what is queued and stops the writer; later appends fail.
+    /// Writes what is queued, stops the writer and closes the files; later appends fail (reads reopen).
     public func close() {
         writer?.close()
+        reader.closeIdle()
     }
 
     private func writable() throws -> EventLogWriter {

@@ -7,23 +7,34 @@ import Synchronization
 final class EventLogReader: Sendable {
     private let path: String
     private let readOnly: Bool
+    private let vfs: String?
     private let pool = Mutex<[SQLiteConnection]>([])
 
-    init(path: String, readOnly: Bool = false) {
+    init(path: String, readOnly: Bool = false, vfs: String? = nil) {
         self.path = path
         self.readOnly = readOnly
+        self.vfs = vfs
     }
 
     /// A reader connection: memory-mapped reads (no copy through read(2)) and a larger page cache.
-    private static func open(_ path: String, readOnly: Bool) throws -> SQLiteConnection {
-        let connection = try SQLiteConnection(path: path, create: false, readOnly: readOnly)
+    private static func open(_ path: String, readOnly: Bool, vfs: String?) throws -> SQLiteConnection {
+        let connection = try SQLiteConnection(path: path, create: false, readOnly: readOnly, vfs: vfs)
         try connection.execute("PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384; PRAGMA query_only=1")
         return connection
     }
 
+    /// Closes the idle connections (reads after this open new ones).
+    func closeIdle() {
+        let idle = pool.withLock { pool in
+            defer { pool.removeAll() }
+            return pool
+        }
+        idle.forEach { $0.close() }
+    }
+
     /// Runs `body` with a connection from the pool.
     func withConnection<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        let connection = try pool.withLock { $0.popLast() } ?? EventLogReader.open(path, readOnly: readOnly)
+        let connection = try pool.withLock { $0.popLast() } ?? EventLogReader.open(path, readOnly: readOnly, vfs: vfs)
         defer { pool.withLock { if $0.count < 8 { $0.append(connection) } } }
         return try body(connection)
     }

@@ -103,6 +103,9 @@ final class EventLogWriter: @unchecked Sendable {
         closed = true
         condition.signal()
         while !finished { condition.wait() }
+        // The thread's closure holds the writer; dropping the thread breaks that cycle, so the writer is released
+        // once the log lets go of it.
+        thread = nil
         condition.unlock()
     }
 
@@ -128,6 +131,12 @@ final class EventLogWriter: @unchecked Sendable {
                 fillTarget = 0
             }
             if pending.isEmpty && pendingCheckpoints.isEmpty && closed {
+                // Release the files before anyone hears the log is closed: a later open of the same file in this
+                // process must not find this connection's locks or wal-index still held.
+                for statement in [insert, begin, commitStatement, upsertCheckpoint, dataVersionStatement, maxSeqStatement] {
+                    statement.finalize()
+                }
+                connection.close()
                 finished = true
                 condition.broadcast()
                 condition.unlock()

@@ -76,7 +76,7 @@ public struct Replayer: Sendable {
         defer { try? FileManager.default.removeItem(at: scratchFolder) }
         var scratchConfig = config
         scratchConfig.engine.dataDir = scratchFolder.path
-        let scratch = try EventLog(path: scratchConfig.eventLogPath, options: .init(synchronousFull: false))
+        let scratch = try EventLog(path: scratchConfig.eventLogPath, options: .init(synchronous: .off))
         defer { scratch.close() }
         let recorder = ReplayRecorder()
         let engine = try Engine(

@@ -6,13 +6,13 @@ final class SQLiteConnection: @unchecked Sendable {
     let handle: OpaquePointer
     let path: String
 
-    /// Opens (and with `create`, creates) the database at `path`.
-    init(path: String, create: Bool, readOnly: Bool = false) throws {
+    /// Opens (and with `create`, creates) the database at `path`, through the VFS named `vfs` (nil: the default).
+    init(path: String, create: Bool, readOnly: Bool = false, vfs: String? = nil) throws {
         var db: OpaquePointer?
         var flags = SQLITE_OPEN_NOMUTEX
         flags |= readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
         if create && !readOnly { flags |= SQLITE_OPEN_CREATE }
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let rc = sqlite3_open_v2(path, &db, flags, vfs)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             if let db { sqlite3_close_v2(db) }
@@ -24,7 +24,17 @@ final class SQLiteConnection: @unchecked Sendable {
         sqlite3_busy_timeout(db, 10_000)
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    private var closed = false
+
+    /// Closes now, so the files are released at a known point (the owner's thread only, after finalizing its
+    /// statements); the deinit then does nothing. Nothing may use the connection after.
+    func close() {
+        guard !closed else { return }
+        closed = true
+        sqlite3_close_v2(handle)
+    }
+
+    deinit { if !closed { sqlite3_close_v2(handle) } }
 
     /// Runs SQL without results (several statements allowed).
     func execute(_ sql: String) throws {

@@ -12,7 +12,16 @@ final class SQLiteStatement {
         self.connection = connection
     }
 
-    deinit { sqlite3_finalize(handle) }
+    private var finalized = false
+
+    /// Finalizes now (the owner's thread only); later calls and the deinit do nothing. Nothing may use it after.
+    func finalize() {
+        guard !finalized else { return }
+        finalized = true
+        sqlite3_finalize(handle)
+    }
+
+    deinit { if !finalized { sqlite3_finalize(handle) } }
 
     func bind(_ index: Int32, _ value: Int64) {
         sqlite3_bind_int64(handle, index, value)
