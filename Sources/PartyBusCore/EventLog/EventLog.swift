@@ -69,7 +69,7 @@ public final class EventLog: Sendable {
             throw EventLogError("\(path): not a usable SQLite database: \(error.message)")
         }
         try connection.execute("PRAGMA synchronous=\(options.synchronous.rawValue.uppercased())")
-        try connection.execute("PRAGMA wal_autocheckpoint=4096")
+        try connection.execute(EventLogTuning.writerPragmas)
         try EventLogSchema.migrate(connection)
         let head = UInt64(try connection.scalarInt("SELECT coalesce(max(seq), 0) FROM events") ?? 0)
         hub = LiveHub(head: head)
@@ -100,6 +100,10 @@ public final class EventLog: Sendable {
         reader = EventLogReader(path: path, readOnly: true, vfs: options.vfs)
         writer = nil
     }
+
+    /// Transactions the writer has committed since the log was opened (0 when read-only); appends ÷ commits is the
+    /// mean group-commit size.
+    public var commitCount: UInt64 { writer?.commitCount ?? 0 }
 
     /// True when opened with `init(readingOnly:)`.
     public var isReadOnly: Bool { writer == nil }

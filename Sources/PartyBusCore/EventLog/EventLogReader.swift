@@ -19,7 +19,7 @@ final class EventLogReader: Sendable {
     /// A reader connection: memory-mapped reads (no copy through read(2)) and a larger page cache.
     private static func open(_ path: String, readOnly: Bool, vfs: String?) throws -> SQLiteConnection {
         let connection = try SQLiteConnection(path: path, create: false, readOnly: readOnly, vfs: vfs)
-        try connection.execute("PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384; PRAGMA query_only=1")
+        try connection.execute(EventLogTuning.readerPragmas + "; PRAGMA query_only=1")
         return connection
     }
 

@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import PartyBusPluginAPI
+import Synchronization
 
 /// The single writer of the log: a dedicated thread that takes every append waiting at that moment, writes them
 /// in one transaction with one fsync (group commit), then tells the live hub and resumes the appenders.
@@ -42,6 +43,10 @@ final class EventLogWriter: @unchecked Sendable {
     private let commitStatement: SQLiteStatement
     private let upsertCheckpoint: SQLiteStatement
     private var thread: Thread?
+    private let commits = Atomic<UInt64>(0)
+
+    /// Transactions committed so far (appends ÷ commits is the mean group-commit size).
+    var commitCount: UInt64 { commits.load(ordering: .relaxed) }
 
     init(connection: SQLiteConnection, hub: LiveHub, head: UInt64, clock: @escaping @Sendable () -> Int64) throws {
         self.connection = connection
@@ -186,6 +191,7 @@ final class EventLogWriter: @unchecked Sendable {
             }
             try commitStatement.step()
             commitStatement.reset()
+            commits.add(1, ordering: .relaxed)
         } catch {
             begin.reset()
             commitStatement.reset()
