@@ -157,6 +157,14 @@ let package = Package(
             path: "Tests/PartyBusTestSupport",
             swiftSettings: strictSettings
         ),
+        // Fuzz targets for every parser of outside data (scripts/fuzz/run.sh builds it with libFuzzer; without
+        // -DFUZZING it replays the corpora in Tests/Fixtures/fuzz-corpus, as the test suite does).
+        .executableTarget(
+            name: "partybus-fuzz",
+            dependencies: ["PSN", "PartyBusCore", "PartyBusPluginAPI", "Voice"],
+            path: "Tests/Fuzz",
+            swiftSettings: strictSettings
+        ),
         // A test-only SQLite VFS that models a volatile disk cache, for the power-loss tests.
         .target(name: "CPowerCutVFS", dependencies: ["CSQLite"], path: "Tests/CPowerCutVFS"),
         .testTarget(
