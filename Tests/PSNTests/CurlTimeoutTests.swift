@@ -59,3 +59,34 @@ private struct SilentListener {
 
     func close() { _ = Glibc.close(descriptor) }
 }
+
+/// Answers from outside are bounded: a body longer than the client's limit fails the call with a clear error.
+@Suite("Bounded HTTP responses")
+struct BoundedResponseTests {
+    @Test("a response body over maxResponseBytes fails with 'exceeded', not a growing buffer", .timeLimit(.minutes(1)))
+    func oversizedBody() async throws {
+        let server = try SilentListener()
+        defer { server.close() }
+        // One connection: a 200 with a 64 KiB body, more than the 1000 bytes the client accepts.
+        let answered = Thread {
+            let connection = accept(server.descriptor, nil, nil)
+            guard connection >= 0 else { return }
+            var request = [UInt8](repeating: 0, count: 4096)
+            _ = read(connection, &request, request.count)
+            let body = String(repeating: "y", count: 64 << 10)
+            let response = "HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
+            _ = response.withCString { send(connection, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+            Glibc.close(connection)
+        }
+        answered.start()
+        var options = CurlHTTPClient.Options()
+        options.maxResponseBytes = 1000
+        let client = CurlHTTPClient(options: options)
+        defer { client.shutdown() }
+        await #expect {
+            _ = try await client.send(HTTPRequest(method: .GET, url: "http://127.0.0.1:\(server.port)/big"))
+        } throws: { error in
+            "\(error)".contains("the response body exceeded 1000 bytes")
+        }
+    }
+}

@@ -105,4 +105,22 @@ struct ResilienceTests {
             return ()
         }
     }
+
+    @Test("a push message over the client's bound ends that connection (1009, counted) and the client reconnects")
+    func oversizedPushMessage() async throws {
+        try await PSNSimulator.withRunning(configuration: simulatorConfiguration()) { simulator in
+            let me = try ClientHarness(simulator: simulator)
+            try await me.client.tokens.signIn(npsso: Secret(TestAccounts.me.npsso))
+            let (push, running) = me.startPush()
+            defer { running.cancel() }
+            #expect(try await me.waitForPush(simulator, account: TestAccounts.me))
+            _ = try simulator.perform(actor: "partybus-me", action: "pushRaw", args: ["bytes": .int(2 << 20)])
+            #expect(try await me.waitForPush(simulator, account: TestAccounts.me, connections: 2))
+            let disconnects = try me.events("push.disconnected").map { try $0.decode(PushDisconnected.self) }
+            #expect(disconnects.count == 1)
+            #expect(disconnects.first?.reason.contains("exceeded 1048576 bytes") == true, "\(disconnects)")
+            #expect(push.connectionCount == 2)
+            return ()
+        }
+    }
 }

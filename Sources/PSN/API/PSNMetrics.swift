@@ -12,4 +12,10 @@ enum PSNMetrics {
 
     /// `partybus_push_reconnects_total`: push connections after the first.
     static func pushReconnected() { Counter(label: "partybus_push_reconnects_total").increment() }
+
+    /// `partybus_push_messages_oversized_total`: push messages longer than the bound, which end the connection.
+    static func pushMessageOversized() { Counter(label: "partybus_push_messages_oversized_total").increment() }
+
+    /// `partybus_http_responses_oversized_total`: HTTP response bodies longer than the bound, which fail the call.
+    static func httpResponseOversized() { Counter(label: "partybus_http_responses_oversized_total").increment() }
 }

@@ -14,6 +14,9 @@ public final class CurlHTTPClient: HTTPSending, @unchecked Sendable {
         public var caFile: String?
         /// Longest the TCP + TLS connect may take.
         public var connectTimeout: Duration = .seconds(10)
+        /// The longest response body read; a longer one fails the call ("exceeded N bytes") instead of growing a
+        /// buffer without bound. PSN's answers are a few KiB.
+        public var maxResponseBytes = 8 << 20
         /// Keep at most this many idle connections.
         public var maxConnections = 16
         /// Connect to this Unix domain socket instead of the URL's host (the daemon's control socket).
@@ -83,6 +86,7 @@ final class CurlLoop: @unchecked Sendable {
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let transfer = CurlTransfer(request: request)
+        transfer.maxBodyBytes = options.maxResponseBytes
         return try await withTaskCancellationHandler {
             try await withUnsafeThrowingContinuation { continuation in
                 transfer.continuation = continuation
@@ -170,6 +174,8 @@ final class CurlTransfer: @unchecked Sendable {
     let request: HTTPRequest
     var continuation: UnsafeContinuation<HTTPResponse, any Error>?
     private var body = Data()
+    private var oversized = false
+    var maxBodyBytes = 8 << 20
     private var headers: [(name: String, value: String)] = []
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
@@ -231,7 +237,15 @@ final class CurlTransfer: @unchecked Sendable {
         return nil
     }
 
-    func appendBody(_ pointer: UnsafeRawPointer, _ count: Int) { body.append(pointer.assumingMemoryBound(to: UInt8.self), count: count) }
+    /// Appends to the body; false (and the call fails) once it would pass `maxResponseBytes`.
+    func appendBody(_ pointer: UnsafeRawPointer, _ count: Int) -> Bool {
+        guard body.count + count <= maxBodyBytes else {
+            oversized = true
+            return false
+        }
+        body.append(pointer.assumingMemoryBound(to: UInt8.self), count: count)
+        return true
+    }
 
     func appendHeaderLine(_ line: String) {
         let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -246,6 +260,13 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     func complete(easy: UnsafeMutableRawPointer, result: CURLcode) {
+        if oversized {
+            PSNMetrics.httpResponseOversized()
+            finish(.failure(HTTPTransportError(
+                code: Int32(CURLE_WRITE_ERROR.rawValue), message: "the response body exceeded \(maxBodyBytes) bytes",
+                url: request.redactedURL)))
+            return
+        }
         guard result == CURLE_OK else {
             let detail = String(cString: errorBuffer)
             let message = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
@@ -266,8 +287,9 @@ final class CurlTransfer: @unchecked Sendable {
 
 private let curlWriteBody: pb_curl_data_callback = { data, size, count, context in
     guard let data, let context else { return 0 }
-    Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue().appendBody(data, size * count)
-    return size * count
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+    // Returning less than was given makes curl stop the transfer (CURLE_WRITE_ERROR).
+    return transfer.appendBody(data, size * count) ? size * count : 0
 }
 
 private let curlWriteHeader: pb_curl_data_callback = { data, size, count, context in

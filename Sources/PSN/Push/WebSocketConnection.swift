@@ -52,6 +52,9 @@ final class WebSocketConnection: @unchecked Sendable {
     private var wsi: OpaquePointer?
     private var established = false
     private var receiving = Data()
+    /// The longest message reassembled from fragments; a longer one ends the connection (close code 1009) instead
+    /// of growing a buffer without bound. PSN's push messages are a few KiB.
+    static let maxMessageBytes = 1 << 20
     private var received: [String] = []
     private let protocols = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
     private var cStrings: [UnsafeMutablePointer<CChar>] = []
@@ -223,6 +226,14 @@ final class WebSocketConnection: @unchecked Sendable {
             events.push(.established)
             lws_callback_on_writable(wsi)
         case LWS_CALLBACK_CLIENT_RECEIVE:
+            if receiving.count + length > Self.maxMessageBytes {
+                receiving.removeAll()
+                flushReceived()
+                PSNMetrics.pushMessageOversized()
+                self.wsi = nil
+                finish(code: 1009, reason: "a push message exceeded \(Self.maxMessageBytes) bytes")
+                return -1
+            }
             if let input, length > 0 { receiving.append(input.assumingMemoryBound(to: UInt8.self), count: length) }
             if lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0 {
                 received.append(String(decoding: receiving, as: UTF8.self))

@@ -105,6 +105,12 @@ extension CoreState {
             return .object(["sessionId": .string(id)])
         case "dropPush":
             return .object(["sockets": .int(commandSockets(of: actor.accountId, .drop))])
+        case "pushRaw":
+            // A text frame of the given text, or of `bytes` filler characters (tests of the client's message bound).
+            let bytes = args["bytes"]?.intValue ?? 0
+            guard (0...(64 << 20)).contains(bytes) else { throw .body("args.bytes (0…64 MiB)") }
+            let text = args["text"]?.stringValue ?? String(repeating: "x", count: bytes)
+            return .object(["sockets": .int(commandSockets(of: actor.accountId, .text(text, notBefore: .now)))])
         case "closePush":
             let code = UInt16(clamping: args["code"]?.intValue ?? 65535)
             let n = commandSockets(of: actor.accountId, .close(code: code, reason: args["reason"]?.stringValue))

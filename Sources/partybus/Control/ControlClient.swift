@@ -12,7 +12,10 @@ struct ControlClient {
 
     /// Sends a request; returns the status and JSON body.
     func call(_ method: String, _ path: String, query: [String: [String]] = [:], body: Data? = nil) async throws -> (Int, Data) {
-        let http = CurlHTTPClient(options: .init(unixSocketPath: socketPath))
+        var options = CurlHTTPClient.Options(unixSocketPath: socketPath)
+        // The daemon's own answers (event ranges, exports' metadata) may be larger than PSN's; still bounded.
+        options.maxResponseBytes = 256 << 20
+        let http = CurlHTTPClient(options: options)
         let response: HTTPResponse
         do {
             response = try await http.send(HTTPRequest(
