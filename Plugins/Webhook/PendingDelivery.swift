@@ -1,4 +1,8 @@
 import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
 import PartyBusPluginAPI
 
 /// One event waiting to be delivered: its JSON line (the body) and the tries made so far.
@@ -42,7 +46,9 @@ enum PendingFile {
         let temporary = folder.appendingPathComponent("pending.jsonl.tmp")
         guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600])
         else { throw PluginError("cannot write \(temporary.path)") }
-        _ = try FileManager.default.replaceItemAt(file, withItemAt: temporary)
+        guard rename(temporary.path, file.path) == 0 else {
+            throw PluginError("cannot move \(temporary.path) to \(file.path): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Reads and removes the file; lines that do not parse are reported through `problem` with their number.
