@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 TOLERANCE_S = 300
 
@@ -65,12 +66,12 @@ def main() -> None:
                 tries[delivery] = tries.get(delivery, 0) + 1
                 attempt = tries[delivery]
                 duplicate = delivery in accepted
-                parts = self.path.strip("/").split("/")
+                parts = urlsplit(self.path).path.strip("/").split("/")
                 if secret is not None and not (valid and fresh):
                     status = 401
-                elif len(parts) == 2 and parts[0] == "status":
+                elif len(parts) == 2 and parts[0] == "status" and parts[1].isdigit():
                     status = int(parts[1])
-                elif len(parts) == 2 and parts[0] == "flaky" and attempt <= int(parts[1]):
+                elif len(parts) == 2 and parts[0] == "flaky" and parts[1].isdigit() and attempt <= int(parts[1]):
                     status = 500
                 else:
                     status = 200
@@ -83,7 +84,7 @@ def main() -> None:
             if not isinstance(event, dict):
                 event = {}
             record = {
-                "path": self.path, "delivery": delivery, "attempt": attempt, "timestamp": timestamp,
+                "path": urlsplit(self.path).path, "delivery": delivery, "attempt": attempt, "timestamp": timestamp,
                 "receivedAt": now, "signatureValid": valid, "fresh": fresh, "duplicate": duplicate,
                 "status": status, "type": event.get("type"), "seq": event.get("seq"),
                 "payload": event.get("payload"),
