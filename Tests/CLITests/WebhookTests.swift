@@ -135,7 +135,8 @@ struct WebhookTests {
         #expect(Self.received(deadLog).filter { $0.type == "party.created" }.map(\.status) == [500, 500, 500])
         #expect(Self.received(deadLog).allSatisfy { $0.signatureValid })
 
-        #expect(await daemon.stop() == 0)
+        let stopped = await daemon.stop()
+        #expect(stopped == 0, "up exited \(stopped.map(String.init) ?? "not at all"): \(daemon.stderr.text.suffix(3000))")
         let events = try EventLog(readingOnly: dir.path("data/events.sqlite")).read()
         let dead = try #require(events.first { $0.type == "webhook.dead_letter" })
         let letter = try dead.decode([String: JSONValue].self)
