@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "partybus", targets: ["partybus"]),
         .library(name: "PartyBusPluginAPI", targets: ["PartyBusPluginAPI"]),
         .library(name: "PartyBusCore", targets: ["PartyBusCore"]),
+        /// A fake `PluginContext` for plugins' own tests.
+        .library(name: "PartyBusPluginTesting", targets: ["PartyBusPluginTesting"]),
         /// The example third-party plugin, built as a shared object that the engine loads with dlopen.
         .library(name: "PartyBusExamplePlugin", type: .dynamic, targets: ["ExamplePlugin"]),
     ],
@@ -44,6 +46,12 @@ let package = Package(
         .target(
             name: "PartyBusPluginAPI",
             dependencies: ["CPartyBusShims", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        // The plugin testing helper: a fake PluginContext (depends on the plugin API only).
+        .target(
+            name: "PartyBusPluginTesting",
+            dependencies: ["PartyBusPluginAPI"],
             swiftSettings: strictSettings
         ),
         // Event log, bus, plugin host, config, projections.
@@ -128,6 +136,12 @@ let package = Package(
             path: "Plugins/ExecHooks",
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "Webhook",
+            dependencies: ["PartyBusPluginAPI"],
+            path: "Plugins/Webhook",
+            swiftSettings: strictSettings
+        ),
         // Example of a third-party plugin, loaded at run time from its .so.
         .target(
             name: "ExamplePlugin",
@@ -140,7 +154,7 @@ let package = Package(
         .executableTarget(
             name: "partybus",
             dependencies: [
-                "PartyBusCore", "PartyBusDaemon", "ExecHooks", "CSQLite", "PSN", "PSNSimulator", "PSNSimulatorMedia", "Voice", "PartyVoice",
+                "PartyBusCore", "PartyBusDaemon", "ExecHooks", "Webhook", "CSQLite", "PSN", "PSNSimulator", "PSNSimulatorMedia", "Voice", "PartyVoice",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -174,7 +188,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PluginHostTests",
-            dependencies: ["PartyBusCore", "PartyBusTestSupport", "ExecHooks"],
+            dependencies: ["PartyBusCore", "PartyBusTestSupport", "ExecHooks", "Webhook", "PartyBusPluginTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(

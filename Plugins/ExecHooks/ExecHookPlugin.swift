@@ -1,5 +1,6 @@
 import Foundation
 import PartyBusPluginAPI
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -39,6 +40,7 @@ public final class ExecHookPlugin: LoadablePlugin {
             try await context.performSideEffect("send \(event.type) to \(supervisor.commandText)") {}
             return
         }
+        supervisor.lastSent.note(event.seq)
         try await supervisor.send(line)
     }
 
@@ -52,6 +54,15 @@ public struct HookOutput: EventPayload, Equatable {
     public static let eventType = "hook.output"
     /// The line.
     public var line: String
+}
+
+/// The seq of the last event handed to a hook program, read when its printed drafts are published.
+final class LastSentEvent: Sendable {
+    private let value = Mutex<UInt64?>(nil)
+    /// Remembers `seq` as the last event sent.
+    func note(_ seq: UInt64) { value.withLock { $0 = seq } }
+    /// The last event sent, if any.
+    var seq: UInt64? { value.withLock { $0 } }
 }
 
 /// Keeps one hook program running: start, restart with backoff, stop; hands lines to it in order.
@@ -69,6 +80,8 @@ actor HookSupervisor {
     private let publisher: Task<Void, Never>
 
     nonisolated let commandText: String
+    /// The seq of the last event written to the program: drafts that name no correlation get `seq:<it>`.
+    nonisolated let lastSent: LastSentEvent
 
     init(context: any PluginContext, options: ExecHookOptions, executable: String) {
         self.context = context
@@ -78,11 +91,14 @@ actor HookSupervisor {
         backoff = .milliseconds(options.restartMinMs ?? 200)
         let (stream, continuation) = AsyncStream<Data>.makeStream()
         drafts = continuation
+        let lastSent = LastSentEvent()
+        self.lastSent = lastSent
         publisher = Task {
             for await line in stream {
                 do {
-                    let draft = try EventJSON.draft(
+                    var draft = try EventJSON.draft(
                         fromJSON: line, defaultStream: "plugin/\(context.pluginName)", source: .live)
+                    if draft.correlation == nil, let seq = lastSent.seq { draft.correlation = "seq:\(seq)" }
                     try await context.publish(draft)
                 } catch {
                     context.logger.warning(

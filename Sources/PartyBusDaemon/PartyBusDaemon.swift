@@ -94,6 +94,7 @@ public struct PartyBusDaemon: Sendable {
         let client = try PSNClient(
             settings: options.psn, dataDirectory: folder, log: log, source: source, logger: logger)
         let parties = LiveProjection<PartyProjection>(log: log)
+        engine.host.attachPartyProjection(parties)
         let voice = options.voice.map {
             PartyVoice(client: client, log: log, parties: parties, options: $0, autoStart: options.voiceAutoStart, source: source, logger: logger)
         }

@@ -132,7 +132,7 @@ private let exportedStop:
     }
 
 /// The `PluginContext` a dynamic plugin sees: every call goes through the engine's `pb_host` table.
-private struct HostBackedContext: PluginContext, @unchecked Sendable {
+private struct HostBackedContext: PluginContext, PartyProjectionReader, @unchecked Sendable {
     let host: pb_host
     let pluginName: String
     let dataDirectory: URL
@@ -168,6 +168,17 @@ private struct HostBackedContext: PluginContext, @unchecked Sendable {
             source: draft.source, correlation: draft.correlation, payload: draft.payload)
     }
 
+    /// The engine's party projection, through `read_projection` (the engine folds it through the current event).
+    func parties(through seq: UInt64?) async -> [PartyView] {
+        guard let read = host.read_projection else { return [] }
+        let json: Data? = await withCheckedContinuation { (continuation: CheckedContinuation<Data?, Never>) in
+            let token = Unmanaged.passRetained(ProjectionBox(continuation)).toOpaque()
+            "parties".withCString { read(host.context, $0, strlen($0), token, projectionDone) }
+        }
+        guard let json else { return [] }
+        return (try? JSONDecoder().decode([PartyView].self, from: json)) ?? []
+    }
+
     func performSideEffect(_ description: String, _ effect: @Sendable () async throws -> Void) async throws {
         if mode == .replay {
             description.withCString { host.record_side_effect(host.context, $0, strlen($0)) }
@@ -175,6 +186,22 @@ private struct HostBackedContext: PluginContext, @unchecked Sendable {
             try await effect()
         }
     }
+}
+
+/// Carries a projection read's continuation through the C token.
+private final class ProjectionBox: @unchecked Sendable {
+    let continuation: CheckedContinuation<Data?, Never>
+    init(_ continuation: CheckedContinuation<Data?, Never>) { self.continuation = continuation }
+}
+
+private let projectionDone: pb_projection_done = { token, status, json, length in
+    guard let token else { return }
+    let box = Unmanaged<ProjectionBox>.fromOpaque(token).takeRetainedValue()
+    guard status == 0, let json else {
+        box.continuation.resume(returning: nil)
+        return
+    }
+    box.continuation.resume(returning: Data(bytes: json, count: length))
 }
 
 /// Carries a publish continuation through the C token.

@@ -43,9 +43,34 @@ struct ConfigCommand: AsyncParsableCommand {
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let plugins = config.plugins.map { entry in
+                var entry = entry
+                entry.options = Self.redacted(entry.options)
+                return entry
+            }
             let shown = Shown(
-                file: config.file, dataDirectory: config.dataDirectory.path, engine: config.engine, plugins: config.plugins)
+                file: config.file, dataDirectory: config.dataDirectory.path, engine: config.engine, plugins: plugins)
             print(String(decoding: try encoder.encode(shown), as: UTF8.self))
+        }
+
+        /// Plugin options with the values of credential-like keys (`secret`, `token`, `password`, `npsso`, any case,
+        /// anywhere in the name) replaced by `<redacted>`.
+        static func redacted(_ value: JSONValue) -> JSONValue {
+            switch value {
+            case .object(let members):
+                var out: [String: JSONValue] = [:]
+                for (key, member) in members {
+                    let lower = key.lowercased()
+                    let secret = ["secret", "token", "password", "npsso"].contains { lower.contains($0) }
+                        && !lower.hasSuffix("_file") && !lower.hasSuffix("file")
+                    out[key] = secret ? .string(Secret.redactedMarker) : redacted(member)
+                }
+                return .object(out)
+            case .array(let items):
+                return .array(items.map(redacted))
+            default:
+                return value
+            }
         }
     }
 }

@@ -17,19 +17,27 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Record a scripted party through the engine and its plugins, then replay the recording.",
         discussion: """
-            Runs the plugins of the configuration (the shipped config has an exec hook) plus the example shared-object \
-            plugin when it was built beside this executable, appends a short scripted party to the event log, shows \
-            what the plugins did, then replays the log with side effects recorded instead of performed.
+            Runs the plugins of the configuration (the shipped config has an exec hook) — plus, with --with-example, the \
+            example shared-object plugin built beside this executable — appends a short scripted party to the event \
+            log, shows what the plugins did, then replays the log with side effects recorded instead of performed.
             """)
 
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "Pause between scripted events, in milliseconds.") var pace = 300
+    @Flag(name: .long, help: "Also run the example .so plugin (event-counter) built beside this executable.")
+    var withExample = false
 
     func run() async throws {
         var config = try global.loadConfig()
         let example = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().appendingPathComponent("libPartyBusExamplePlugin.so").path
-        if FileManager.default.fileExists(atPath: example), !config.plugins.contains(where: { $0.enabled && $0.library != nil }) {
+        if withExample {
+            guard FileManager.default.fileExists(atPath: example) else {
+                printError("error: --with-example: \(example) is not built (swift build --product PartyBusExamplePlugin)")
+                throw ExitCode(2)
+            }
+            print("--with-example: adding the example plugin event-counter (\(example))")
+            config.plugins.removeAll { $0.name == "event-counter" }
             config.plugins.append(
                 .init(name: "event-counter", enabled: true, library: example, events: ["demo.*"], start: "latest",
                       options: .object(["every": .int(1)])))
@@ -85,6 +93,7 @@ struct DemoCommand: AsyncParsableCommand {
         var replayOptions = Replayer.Options()
         replayOptions.from = firstSeq
         replayOptions.to = lastSeq
+        ReplayCommand.addPartyProjection(to: &replayOptions)
         let report = try await Replayer(config: config, catalog: BuiltinPlugins.catalog, logger: logger)
             .run(recordedPath: config.eventLogPath, options: replayOptions)
         ReplayCommand.printReport(report)

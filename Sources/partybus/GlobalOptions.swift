@@ -5,6 +5,7 @@ import Logging
 import PSN
 import PartyBusCore
 import PartyBusDaemon
+import Webhook
 
 /// Options every command that touches the engine takes.
 struct GlobalOptions: ParsableArguments {
@@ -80,7 +81,7 @@ struct Profile {
 
 /// The plugins compiled into this executable.
 enum BuiltinPlugins {
-    static var catalog: PluginCatalog { PluginCatalog(builtins: [ExecHookPlugin.self]) }
+    static var catalog: PluginCatalog { PluginCatalog(builtins: [ExecHookPlugin.self, WebhookPlugin.self]) }
 }
 
 /// Writes a line to standard error.

@@ -5,7 +5,8 @@ import PartyBusCore
 /// `partybus plugins …`.
 struct PluginsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "plugins", abstract: "Inspect plugins.", subcommands: [List.self])
+        commandName: "plugins", abstract: "Inspect, write and test plugins.",
+        subcommands: [List.self, PluginsNewCommand.self, PluginsTestCommand.self])
 
     /// `plugins list`: configured plugins, what the log says of them, and the built-ins available.
     struct List: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PSN
 import PartyBusCore
 
 /// `partybus replay LOG`: run a fresh engine over a recorded log and show what each plugin did.
@@ -32,12 +33,19 @@ struct ReplayCommand: AsyncParsableCommand {
         options.to = to ?? .max
         options.speed = speed
         options.plugins = plugins.isEmpty ? nil : Set(plugins.flatMap { $0.split(separator: ",").map(String.init) })
+        Self.addPartyProjection(to: &options)
         let printer = EventPrinter()
         let quiet = self.quiet
         let report = try await Replayer(config: config, catalog: BuiltinPlugins.catalog, logger: Logging.engine)
             .run(recordedPath: log, options: options) { event in if !quiet { printer.print(event) } }
         ReplayCommand.printReport(report)
         if !report.divergences.isEmpty { throw ExitCode(3) }
+    }
+
+    /// The party projection (PSN module) for the replayed plugins (`context.parties()`) and in the report.
+    static func addPartyProjection(to options: inout Replayer.Options) {
+        options.partyReader = { FoldedPartyReader(log: $0) }
+        options.projections[PartyProjection.name] = { try Replayer.json(PartyProjection.fold($0)) }
     }
 
     static func printReport(_ report: Replayer.Report) {
@@ -53,7 +61,9 @@ struct ReplayCommand: AsyncParsableCommand {
                 case "sideEffect": "would"
                 default: "failed:"
                 }
-                print("  \(trigger.padding(toLength: 8, withPad: " ", startingAt: 0)) \(verb) \(reaction.detail)")
+                let payload = reaction.payload.flatMap { try? JSONEncoder.sortedCompact.encode($0) }
+                    .map { " " + String(decoding: $0, as: UTF8.self) } ?? ""
+                print("  \(trigger.padding(toLength: 8, withPad: " ", startingAt: 0)) \(verb) \(reaction.detail)\(payload)")
             }
         }
         if report.divergences.isEmpty {
@@ -67,5 +77,14 @@ struct ReplayCommand: AsyncParsableCommand {
         if let data = try? encoder.encode(report.projections) {
             print("projections:\n\(String(decoding: data, as: UTF8.self))")
         }
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys, no pretty printing, slashes as they are: one-line JSON for reports.
+    static var sortedCompact: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
     }
 }

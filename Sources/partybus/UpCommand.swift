@@ -46,8 +46,17 @@ struct UpCommand: AsyncParsableCommand {
             let printer = EventPrinter(json: json)
             echo = { event in printer.print(event) }
         }
-        let voice: PartyVoiceOptions? =
-            VoiceSupport.bool(config, "enabled", default: true) ? VoiceSupport.options(config, simulated: profile.simulated) : nil
+        let voice: PartyVoiceOptions?
+        do {
+            if VoiceSupport.bool(config, "enabled", default: true) {
+                voice = try VoiceSupport.options(config, simulated: profile.simulated)
+            } else {
+                voice = nil
+            }
+        } catch let error as VoiceConfigError {
+            printError("error: \(config.file ?? "configuration"): \(error)")
+            throw ExitCode(2)
+        }
         let options = PartyBusDaemon.Options(
             config: config, psn: settings, simulator: simulator, scene: profile.simulated && !noScene, voice: voice,
             voiceAutoStart: VoiceSupport.bool(config, "autoStart", default: true), api: APISettings.from(config),

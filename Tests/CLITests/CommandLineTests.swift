@@ -31,16 +31,35 @@ struct CommandLineTests {
         #expect(up.stderr.contains("\(broken):2:19"))
     }
 
+    @Test("up refuses a voice.graph found neither beside the config nor in the working directory, naming the key and both places")
+    func voiceGraphResolution() throws {
+        let dir = try TemporaryDirectory()
+        let file = dir.path("partybus.yaml")
+        try "voice:\n  graph: graphs/mine.yaml\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let up = try PartybusProcess.run(["up", "--config", file, "--data-dir", dir.path("data")])
+        #expect(up.status == 2, "\(up.stdout) \(up.stderr)")
+        let cwd = PartybusProcess.packageRoot.appendingPathComponent("graphs/mine.yaml").path
+        #expect(up.stderr.contains("voice.graph: 'graphs/mine.yaml' not found (looked at \(dir.path("graphs/mine.yaml")) and \(cwd))"), "\(up.stderr)")
+    }
+
     @Test("demo, then events tail/show/export/stats, plugins list and replay over the recorded log")
     func demoAndInspect() throws {
         let dir = try TemporaryDirectory()
         let data = dir.path("data")
-        let demo = try PartybusProcess.run(["demo", "--pace", "5", "--config", config, "--data-dir", data])
+        let demo = try PartybusProcess.run(["demo", "--pace", "5", "--with-example", "--config", config, "--data-dir", data])
         #expect(demo.status == 0, "\(demo.stderr)")
         #expect(demo.stdout.contains("demo.member_joined"))
         #expect(demo.stdout.contains("hook.greeted"), "the exec hook published its greeting")
         #expect(demo.stdout.contains("example.counted"), "the .so plugin ran")
         #expect(demo.stdout.contains("replayed 9 events"))
+        // The replay report shows what was published with its payload, and the projections at the end.
+        #expect(demo.stdout.contains("published example.counted {\"count\":1,"), "\(demo.stdout.suffix(1500))")
+        #expect(demo.stdout.contains("\"parties\""))
+        // Without --with-example the demo runs exactly the configured plugins.
+        let plain = try PartybusProcess.run(["demo", "--pace", "5", "--config", config, "--data-dir", dir.path("plain")])
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(plain.stdout.contains("plugins: party-log\n"), "\(plain.stdout.prefix(400))")
+        #expect(!plain.stdout.contains("example.counted"))
 
         let common = ["--config", config, "--data-dir", data]
         let stats = try PartybusProcess.run(["events", "stats", "--json"] + common)

@@ -86,7 +86,7 @@ struct DynamicPluginTests {
             const pb_plugin *partybus_plugin_entry(void) { return &table; }
             """, name: "future", in: dir)
         #expect { try DynamicPluginLibrary.load(path: future) } throws: { error in
-            "\(error)".contains("built for plugin API version 999") && "\(error)".contains("speaks version 1")
+            "\(error)".contains("built for plugin API version 999") && "\(error)".contains("speaks version 2")
         }
     }
 

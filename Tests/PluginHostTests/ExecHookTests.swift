@@ -46,13 +46,19 @@ struct ExecHookTests {
         let host = try host(log, dir, name: "echoer", command: [hook], events: ["test.*"])
         let running = Task { await host.run() }
         #expect(await eventually { host.statuses().first?.state == .running })
-        let sent = [try await log.append(ping(1)), try await log.append(ping(2))]
+        // One at a time, so each draft is printed before the next event is sent: its correlation is exact.
+        let first = try await log.append(ping(1))
+        #expect(try await eventually { try log.read(filter: EventFilter(types: ["hook.output"])).count == 1 })
+        let second = try await log.append(ping(2))
+        let sent = [first, second]
         #expect(try await eventually { try log.read(filter: EventFilter(types: ["hook.output"])).count == 2 })
         let lines = try String(contentsOfFile: received, encoding: .utf8).split(separator: "\n")
         #expect(lines.map { String($0) } == sent.map { String(decoding: EventJSON.line(for: $0), as: UTF8.self) })
         let seen = try log.read(filter: EventFilter(types: ["hook.seen"]))
         #expect(seen.count == 2)
         #expect(seen.allSatisfy { $0.stream == "plugin/echoer" && $0.payloadText == #"{"ok":true}"# })
+        // Drafts that name no correlation are tied to the event the hook was handling (docs/plugins.md).
+        #expect(seen.map(\.correlation) == sent.map { "seq:\($0.seq)" })
         running.cancel()
         await running.value
     }

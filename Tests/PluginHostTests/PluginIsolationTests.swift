@@ -136,7 +136,9 @@ struct PluginIsolationTests {
         #expect(pong.count == 1)
         #expect(pong.first?.correlation == "seq:\(trigger.seq)")
         #expect(pong.first?.source == .replay)
-        #expect(recorder.all.contains(ReplayRecorder.Activity(plugin: "echo", triggerSeq: trigger.seq, kind: .published, detail: "test.pong")))
+        // A published reaction carries its payload (the replay report prints it).
+        #expect(recorder.all.contains(ReplayRecorder.Activity(
+            plugin: "echo", triggerSeq: trigger.seq, kind: .published, detail: "test.pong", payload: pong.first?.payloadText)))
         #expect(recorder.all.contains(ReplayRecorder.Activity(plugin: "echo", triggerSeq: trigger.seq, kind: .sideEffect, detail: "ring the bell for #\(trigger.seq)")))
         running.cancel()
         await running.value

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PB_PLUGIN_API_VERSION 1u
+#define PB_PLUGIN_API_VERSION 2u
 #define PB_PLUGIN_ENTRY_SYMBOL "partybus_plugin_entry"
 
 /// Log levels for pb_host.log.
@@ -28,6 +28,9 @@ typedef void (*pb_created)(void *token, void *instance, const char *error, size_
 
 /// Called once when a published draft is appended (seq > 0, at in ms since 1970) or refused (seq 0, error).
 typedef void (*pb_published)(void *token, uint64_t seq, int64_t at, const char *error, size_t error_length);
+
+/// Called once with a projection as UTF-8 JSON (status 0) or an error message (status != 0).
+typedef void (*pb_projection_done)(void *token, int32_t status, const char *json, size_t length);
 
 /// What the engine offers a plugin. Valid from create until stop has completed.
 typedef struct pb_host {
@@ -45,6 +48,10 @@ typedef struct pb_host {
     const char *plugin_name;
     /// 0 when live, 1 when the engine replays a recorded log (side effects must only be described, not done).
     int32_t replaying;
+    /// (API version 2) Read an engine projection. name "parties": a JSON array of the parties we are in, each
+    /// {"sessionId", "name", "ownerAccountId"?, "maxMembers"?, "members": [member objects by join order]}, folded at
+    /// least through the event being handled; [] when the engine keeps none. done is called once, from any thread.
+    void (*read_projection)(void *context, const char *name, size_t length, void *token, pb_projection_done done);
 } pb_host;
 
 /// What a plugin library offers the engine.

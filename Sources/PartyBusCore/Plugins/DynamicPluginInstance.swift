@@ -30,7 +30,8 @@ final class DynamicPluginInstance: Plugin, @unchecked Sendable {
                 context: Unmanaged.passRetained(bridge).toOpaque(), publish: hostPublish, log: hostLog,
                 record_side_effect: hostRecordSideEffect,
                 data_directory: UnsafePointer(strdup(context.dataDirectory.path)),
-                plugin_name: UnsafePointer(strdup(context.pluginName)), replaying: context.mode == .replay ? 1 : 0))
+                plugin_name: UnsafePointer(strdup(context.pluginName)), replaying: context.mode == .replay ? 1 : 0,
+                read_projection: hostReadProjection))
         let optionsJSON = try JSONEncoder().encode(options)
         let table = library.plugin
         let hostPointer = UnsafeSendablePointer(UnsafeMutableRawPointer(host))
@@ -188,4 +189,24 @@ private let hostRecordSideEffect: @convention(c) (UnsafeMutableRawPointer?, Unsa
     guard let context else { return }
     let bridge = Unmanaged<HostBridge>.fromOpaque(context).takeUnretainedValue()
     bridge.submit(.sideEffect(String(cBuffer: description, length: length)))
+}
+
+private let hostReadProjection: @convention(c) (
+    UnsafeMutableRawPointer?, UnsafePointer<CChar>?, Int, UnsafeMutableRawPointer?, pb_projection_done?
+) -> Void = { context, name, length, token, done in
+    guard let context, let done else { return }
+    let bridge = Unmanaged<HostBridge>.fromOpaque(context).takeUnretainedValue()
+    let projection = String(cBuffer: name, length: length)
+    let token = UnsafeSendablePointer(token)
+    guard projection == "parties" else {
+        "no projection '\(projection)' (known: parties)".withCString { done(token.raw, 1, $0, strlen($0)) }
+        return
+    }
+    Task {
+        let parties = await bridge.context.parties()
+        let json = (try? EventJSON.encodeArray(parties)) ?? Data("[]".utf8)
+        json.withUnsafeBytes { bytes in
+            done(token.raw, 0, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+        }
+    }
 }

@@ -5,7 +5,7 @@ import Synchronization
 
 /// The `PluginContext` the host gives each plugin: publishing into the log, side effects (done live, recorded
 /// in a replay), a logger, a data folder and a clock.
-public final class EngineContext: PluginContext {
+public final class EngineContext: PluginContext, PartyProjectionReader {
     public let pluginName: String
     public let logger: Logger
     public let dataDirectory: URL
@@ -15,12 +15,18 @@ public final class EngineContext: PluginContext {
     private let recorder: ReplayRecorder?
     private let clock: @Sendable () -> Int64
     private let currentSeq = Mutex<UInt64?>(nil)
+    private let projections: PluginProjectionHub
+    private let performRecorded: Bool
 
     /// Makes a context; `recorder` is given in a replay.
     public init(
         pluginName: String, log: EventLog, source: EventSource, dataRoot: URL, logger: Logger,
-        recorder: ReplayRecorder?, clock: @escaping @Sendable () -> Int64
+        recorder: ReplayRecorder?, clock: @escaping @Sendable () -> Int64,
+        projections: PluginProjectionHub = PluginProjectionHub(), liveWithRecorder: Bool = false,
+        performRecorded: Bool = false
     ) throws {
+        self.projections = projections
+        self.performRecorded = performRecorded
         self.pluginName = pluginName
         self.log = log
         self.source = source
@@ -29,7 +35,7 @@ public final class EngineContext: PluginContext {
         self.logger = logger
         self.recorder = recorder
         self.clock = clock
-        mode = recorder == nil ? .live : .replay
+        mode = recorder == nil || liveWithRecorder ? .live : .replay
         dataDirectory = dataRoot.appendingPathComponent("plugins").appendingPathComponent(pluginName)
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
     }
@@ -41,6 +47,12 @@ public final class EngineContext: PluginContext {
 
     public func now() -> Int64 { clock() }
 
+    /// The engine's party projection (when one is attached), folded at least through the event being handled.
+    public func parties(through seq: UInt64?) async -> [PartyView] {
+        guard let reader = projections.parties else { return [] }
+        return await reader.parties(through: seq ?? current)
+    }
+
     @discardableResult
     public func publish(_ draft: EventDraft) async throws -> Event {
         var draft = draft
@@ -48,13 +60,17 @@ public final class EngineContext: PluginContext {
         let trigger = current
         if draft.correlation == nil, let trigger { draft.correlation = "seq:\(trigger)" }
         let event = try await log.append(draft)
-        recorder?.record(.init(plugin: pluginName, triggerSeq: trigger, kind: .published, detail: event.type))
+        // Drafts published outside `handle` (an exec hook's printed lines) are tied to the event they name.
+        let cause = trigger ?? draft.correlation.flatMap { $0.hasPrefix("seq:") ? UInt64($0.dropFirst(4)) : nil }
+        recorder?.record(
+            .init(plugin: pluginName, triggerSeq: cause, kind: .published, detail: event.type, payload: event.payloadText))
         return event
     }
 
     public func performSideEffect(_ description: String, _ effect: @Sendable () async throws -> Void) async throws {
         if let recorder {
             recorder.record(.init(plugin: pluginName, triggerSeq: current, kind: .sideEffect, detail: description))
+            if performRecorded { try await effect() }
         } else {
             try await effect()
         }

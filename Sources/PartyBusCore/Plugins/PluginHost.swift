@@ -26,6 +26,11 @@ public final class PluginHost: Sendable {
         public var source: EventSource = .live
         /// Set during a replay: side effects are recorded here, not performed.
         public var recorder: ReplayRecorder?
+        /// `plugins test`: with a recorder the plugins still run live (exec hooks start their program); what they
+        /// publish and the side effects they ask for are recorded.
+        public var liveWithRecorder = false
+        /// `plugins test --perform`: recorded side effects are also performed.
+        public var performRecordedSideEffects = false
         /// The engine's logger.
         public var logger: Logger
         /// Milliseconds since 1970.
@@ -41,11 +46,14 @@ public final class PluginHost: Sendable {
     private let log: EventLog
     private let options: Options
     private let runners: [PluginRunner]
+    private let projections: PluginProjectionHub
 
     /// Prepares the plugins; nothing runs until `run()`. Names must be unique.
     public init(log: EventLog, registrations: [PluginRegistration], options: Options) throws {
         self.log = log
         self.options = options
+        let projections = PluginProjectionHub()
+        self.projections = projections
         var seen = Set<String>()
         var runners: [PluginRunner] = []
         for registration in registrations {
@@ -54,11 +62,15 @@ public final class PluginHost: Sendable {
             }
             let context = try EngineContext(
                 pluginName: registration.name, log: log, source: options.source, dataRoot: options.dataRoot,
-                logger: options.logger, recorder: options.recorder, clock: options.clock)
+                logger: options.logger, recorder: options.recorder, clock: options.clock, projections: projections,
+                liveWithRecorder: options.liveWithRecorder, performRecorded: options.performRecordedSideEffects)
             runners.append(PluginRunner(registration: registration, context: context, log: log, options: options))
         }
         self.runners = runners
     }
+
+    /// Lets plugins read the party projection (`context.parties()`); the daemon attaches its own before running.
+    public func attachPartyProjection(_ reader: any PartyProjectionReader) { projections.parties = reader }
 
     /// The names of the plugins, in registration order.
     public var pluginNames: [String] { runners.map(\.name) }

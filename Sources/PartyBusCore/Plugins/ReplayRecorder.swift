@@ -23,13 +23,16 @@ public final class ReplayRecorder: Sendable {
         public var kind: Kind
         /// Details.
         public var detail: String
+        /// The payload of a published event (JSON text).
+        public var payload: String?
 
         /// Makes an activity.
-        public init(plugin: String, triggerSeq: UInt64?, kind: Kind, detail: String) {
+        public init(plugin: String, triggerSeq: UInt64?, kind: Kind, detail: String, payload: String? = nil) {
             self.plugin = plugin
             self.triggerSeq = triggerSeq
             self.kind = kind
             self.detail = detail
+            self.payload = payload
         }
     }
 

@@ -16,6 +16,11 @@ public struct Replayer: Sendable {
         public var speed: Double = 0
         /// Only these plugins (default: every enabled one).
         public var plugins: Set<String>?
+        /// More projections for the report, folded from the replay's log by modules Core does not know (the PSN
+        /// module's parties), by name.
+        public var projections: [String: @Sendable (EventLog) throws -> JSONValue] = [:]
+        /// Gives the replayed plugins a party projection over the replay's log (`PluginContext.parties()`).
+        public var partyReader: (@Sendable (EventLog) -> any PartyProjectionReader)?
         /// Defaults.
         public init() {}
     }
@@ -30,6 +35,8 @@ public struct Replayer: Sendable {
         public var kind: String
         /// What.
         public var detail: String
+        /// The payload of a published event.
+        public var payload: JSONValue?
     }
 
     /// What the replay found.
@@ -82,6 +89,7 @@ public struct Replayer: Sendable {
         let engine = try Engine(
             config: scratchConfig, catalog: catalog, log: scratch, logger: logger, recorder: recorder,
             only: options.plugins)
+        if let partyReader = options.partyReader { engine.host.attachPartyProjection(partyReader(scratch)) }
         let running = Task { try await engine.run() }
         _ = await engine.host.waitUntilIdle(timeout: .seconds(30))
 
@@ -116,13 +124,15 @@ public struct Replayer: Sendable {
         let reactions = recorder.all.map { activity in
             Reaction(
                 plugin: activity.plugin, recordedSeq: activity.triggerSeq.flatMap { seqMap[$0] },
-                kind: activity.kind.rawValue, detail: activity.detail)
+                kind: activity.kind.rawValue, detail: activity.detail,
+                payload: activity.payload.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) })
         }
         let divergences = try compare(recorded: recorded, options: options, reactions: reactions, engine: engine)
-        let projections: [String: JSONValue] = [
+        var projections: [String: JSONValue] = [
             PluginStatusProjection.name: try Replayer.json(PluginStatusProjection.fold(scratch)),
             StreamSummaryProjection.name: try Replayer.json(StreamSummaryProjection.fold(scratch)),
         ]
+        for (name, fold) in options.projections { projections[name] = try fold(scratch) }
         return Report(
             replayed: replayed, reactions: reactions, divergences: divergences, projections: projections,
             loadFailures: engine.loadFailures.map { "\($0.plugin): \($0.message)" })
@@ -166,7 +176,8 @@ public struct Replayer: Sendable {
         return divergences
     }
 
-    static func json(_ value: some Encodable) throws -> JSONValue {
+    /// Any Encodable value as a JSON document.
+    public static func json(_ value: some Encodable) throws -> JSONValue {
         try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
     }
 }
