@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // C bindings
@@ -138,7 +139,7 @@ let package = Package(
         ),
         .target(
             name: "Webhook",
-            dependencies: ["PartyBusPluginAPI"],
+            dependencies: ["PartyBusPluginAPI", .product(name: "Crypto", package: "swift-crypto")],
             path: "Plugins/Webhook",
             swiftSettings: strictSettings
         ),

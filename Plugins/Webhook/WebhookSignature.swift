@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import PartyBusPluginAPI
 
@@ -16,7 +17,10 @@ public enum WebhookSignature {
 
     /// The `PartyBus-Signature` value for `body` sent at `timestamp`.
     public static func sign(secret: Secret, timestamp: Int64, body: Data) -> String {
-        "v1=" + SHA256.hmac(key: Array(secret.reveal().utf8), message: Array("\(timestamp).".utf8) + Array(body)).hexString
+        var message = Data("\(timestamp).".utf8)
+        message.append(body)
+        let code = HMAC<Crypto.SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.reveal().utf8)))
+        return "v1=" + code.map { String(format: "%02x", $0) }.joined()
     }
 
     /// Whether `signature` is right for `body` at `timestamp` and the timestamp is within `tolerance` seconds of

@@ -8,7 +8,7 @@ struct PluginsNewCommand: ParsableCommand {
         abstract: "Write a new plugin (a greeter) that builds and passes its own test.",
         discussion: """
             exec: NAME/ with NAME.py, events.jsonl, partybus.yaml and test.sh (runs `partybus plugins test`). \
-            library: NAME/, a Swift package building libTYPE.so against the plugin SDK package only (PluginSDK/ of \
+            library: NAME/, a Swift package building libTYPE.so against the plugin SDK package only (Plugins/PluginSDK/ of \
             this checkout); `swift build && swift test` in it. builtin: Plugins/TYPE and Tests/TYPETests in this \
             checkout (--dir), then prints the lines to add to Package.swift and the built-in catalog. \
             Tutorial: docs/plugins.md.
@@ -22,7 +22,7 @@ struct PluginsNewCommand: ParsableCommand {
     @Option(name: .long, help: "builtin, library or exec.") var kind: Kind
     @Option(name: .long, help: "Where to write it (default: the current folder; builtin: the checkout's root).")
     var dir: String = "."
-    @Option(name: .long, help: "library: the PluginSDK folder of a PartyBus checkout (default: found from this executable).")
+    @Option(name: .long, help: "library: the Plugins/PluginSDK folder of a PartyBus checkout (default: found from this executable).")
     var sdk: String?
     @Flag(name: .long, help: "Replace files that exist.") var force = false
 
@@ -109,12 +109,12 @@ struct PluginsNewCommand: ParsableCommand {
         for line in next { print("  \(line)") }
     }
 
-    /// The plugin SDK package: `--sdk`, else `PluginSDK/` of the checkout this executable was built in.
+    /// The plugin SDK package: `--sdk`, else `Plugins/PluginSDK/` of the checkout this executable was built in.
     func sdkFolder() throws -> String {
         if let sdk {
             let path = URL(fileURLWithPath: sdk).standardizedFileURL.path
             guard FileManager.default.fileExists(atPath: path + "/Package.swift") else {
-                printError("error: --sdk: \(path) has no Package.swift (give the PluginSDK folder of a PartyBus checkout)")
+                printError("error: --sdk: \(path) has no Package.swift (give the Plugins/PluginSDK folder of a PartyBus checkout)")
                 throw ExitCode(2)
             }
             return path
@@ -122,13 +122,13 @@ struct PluginsNewCommand: ParsableCommand {
         // <checkout>/.build/<triple>/<configuration>/partybus, or <checkout>/.build/<configuration>/partybus.
         var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         for _ in 0..<5 {
-            let candidate = folder.appendingPathComponent("PluginSDK")
+            let candidate = folder.appendingPathComponent("Plugins/PluginSDK")
             if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("Package.swift").path) {
                 return candidate.standardizedFileURL.path
             }
             folder = folder.deletingLastPathComponent()
         }
-        printError("error: cannot find the PluginSDK folder of a PartyBus checkout from this executable; give --sdk PATH")
+        printError("error: cannot find the Plugins/PluginSDK folder of a PartyBus checkout from this executable; give --sdk PATH")
         throw ExitCode(2)
     }
 }

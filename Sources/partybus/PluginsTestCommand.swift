@@ -47,7 +47,7 @@ struct PluginsTestCommand: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: scratchFolder) }
         try FileManager.default.createDirectory(at: scratchFolder, withIntermediateDirectories: true)
         let scratch = try EventLog(
-            path: scratchFolder.appendingPathComponent("events.sqlite").path, options: .init(synchronousFull: false))
+            path: scratchFolder.appendingPathComponent("events.sqlite").path, options: .init(synchronous: .off))
         defer { scratch.close() }
 
         // The events go in first, so a file of seqs 1…n keeps its seqs in the scratch log the plugin reads.

@@ -5,7 +5,7 @@ import Testing
 
 /// The plugin SDK as a newcomer uses it: `partybus plugins new` for each kind, the generated plugin's own test, and
 /// `partybus plugins test` feeding recorded events — every step a separate process. The `library` kind is built for
-/// real (`swift build` + `swift test` of the generated package against `PluginSDK/`); `exec` runs its own test
+/// real (`swift build` + `swift test` of the generated package against `Plugins/PluginSDK/`); `exec` runs its own test
 /// script; `builtin` is checked structurally (its Swift source is the library's without the entry symbol).
 @Suite("PluginSDK", .serialized)
 struct PluginSDKTests {
@@ -86,10 +86,10 @@ struct PluginSDKTests {
         #expect(try PartybusProcess.run(["plugins", "new", "Bad_Name", "--kind", "exec"]).status != 0)
     }
 
-    @Test("plugins new --kind library: a real swift build and swift test against PluginSDK/ resolving only swift-log; the .so runs under plugins test")
+    @Test("plugins new --kind library: a real swift build and swift test against Plugins/PluginSDK/ resolving only swift-log; the .so runs under plugins test")
     func libraryKind() async throws {
         let dir = try TemporaryDirectory()
-        let sdk = PartybusProcess.packageRoot.appendingPathComponent("PluginSDK").path
+        let sdk = PartybusProcess.packageRoot.appendingPathComponent("Plugins/PluginSDK").path
         let made = try PartybusProcess.run(["plugins", "new", "hello", "--kind", "library", "--dir", dir.path("."), "--sdk", sdk])
         #expect(made.status == 0, "\(made.stderr)")
         let package = dir.url.appendingPathComponent("hello")

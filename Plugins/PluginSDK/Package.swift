@@ -6,7 +6,7 @@ import PackageDescription
 /// (`Sources/PartyBusPluginAPI`, `Sources/CPartyBusShims`, `Sources/PartyBusPluginTesting`, linked here), so the SDK
 /// can never drift from the engine it was checked out with. Depend on it by path:
 ///
-///     .package(path: "/path/to/partybus/PluginSDK"),
+///     .package(path: "/path/to/partybus/Plugins/PluginSDK"),
 ///     .product(name: "PartyBusPluginAPI", package: "PluginSDK"),
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
