@@ -50,23 +50,31 @@ public enum DeviceCheck {
                 .joined(separator: " ")
             var kid: UnsafeMutablePointer<CChar>?
             var message: UnsafeMutablePointer<CChar>?
-            let opened = GStreamerRegistry.withRegistry { pb_probe_device(description, &kid, &message) } != 0
+            let role = Role(factory: node.element, klass: klass)
+            // Sinks connect at READY. Sources are played until their first buffer (at most 500 ms): one that opens
+            // but cannot capture would stall the pipeline's clock, which audio sources provide.
+            let opened = GStreamerRegistry.withRegistry {
+                role == .source
+                    ? pb_probe_source(description, node.name, 500, &kid, &message)
+                    : pb_probe_device(description, &kid, &message)
+            } != 0
             let kidFactory = kid.map { String(cString: $0) }
             let said = message.map { String(cString: $0) }
             g_free(kid)
             g_free(message)
-            let role = Role(factory: node.element, klass: klass)
             if opened, let kidFactory, fakes.contains(kidFactory) {
+                // A fake source has no audio caps: silence takes its place. A fake sink is kept (it is one).
+                if role == .source { out.nodes[index] = role.replacement(for: node) }
                 degradations.append(GraphDegradation(
                     node: node.name, element: node.element,
                     reason: "\(node.element) found no \(role.device) it could open (no sound server or sound card)"
                         + (said.map { ": \($0)" } ?? "") + "; it fell back to \(kidFactory), so \(role.consequence)",
-                    fallback: kidFactory))
+                    fallback: role == .source ? role.fallback : kidFactory))
             } else if !opened {
                 out.nodes[index] = role.replacement(for: node)
                 degradations.append(GraphDegradation(
                     node: node.name, element: node.element,
-                    reason: "\(node.element) could not open" + (said.map { ": \($0)" } ?? "")
+                    reason: "\(node.element) could not open its \(role.device)" + (said.map { " (\($0))" } ?? "")
                         + "; the graph runs without it, so \(role.consequence)",
                     fallback: role.fallback))
             }
