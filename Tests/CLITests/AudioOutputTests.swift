@@ -175,13 +175,17 @@ struct AudioOutputTests {
         }
     }
 
-    @Test("obs-per-speaker.yaml: each member's own SRT stream holds only that member's tone")
+    static let passphrase = "partybus-test-passphrase"
+
+    @Test("obs-per-speaker.yaml: each member's own (encrypted) SRT stream holds only that member's tone")
     func perSpeakerGraph() async throws {
         try #require(FileManager.default.fileExists(atPath: "/usr/bin/ffmpeg"), "ffmpeg is missing (scripts/install-deps.sh installs it)")
         let dir = try TemporaryDirectory()
         let base = Self.freePort()
         let daemon = try up(dir, graph: "pipelines/obs-per-speaker.yaml", [
             "PARTYBUS_VOICE__OBS__SRT__PORT": String(Self.freePort()), "PARTYBUS_VOICE__OBS__SPEAKERS__PORT": String(base),
+            // Encrypted, as it must be beyond loopback: the viewers need the passphrase.
+            "PARTYBUS_VOICE__OBS__SRT__PASSPHRASE": Self.passphrase,
         ])
         #expect(await bothMembersHeard(daemon), "\(daemon.stdout.text.suffix(3000)) \(daemon.stderr.text.suffix(2000))")
         // Which member is on which port: `partybus voice status` (the daemon's control API) lists each peer's slot.
@@ -193,11 +197,16 @@ struct AudioOutputTests {
         #expect(aliceSlot != bobSlot)
 
         let clients = try [
-            Self.ffmpeg(["-i", "srt://127.0.0.1:\(base + aliceSlot)?latency=80000"], seconds: 8, to: dir.path("alice.wav")),
-            Self.ffmpeg(["-i", "srt://127.0.0.1:\(base + bobSlot)?latency=80000"], seconds: 8, to: dir.path("bob.wav")),
+            Self.ffmpeg(["-i", "srt://127.0.0.1:\(base + aliceSlot)?latency=80000&passphrase=\(Self.passphrase)"], seconds: 8, to: dir.path("alice.wav")),
+            Self.ffmpeg(["-i", "srt://127.0.0.1:\(base + bobSlot)?latency=80000&passphrase=\(Self.passphrase)"], seconds: 8, to: dir.path("bob.wav")),
         ]
         #expect(await Self.finished(clients, timeout: .seconds(30)), "an ffmpeg client failed: \(Self.logs(dir, ["alice.wav", "bob.wav"]))")
+        // Without the passphrase a viewer gets nothing.
+        let intruder = try Self.ffmpeg(["-i", "srt://127.0.0.1:\(base + aliceSlot)?latency=80000"], seconds: 2, to: dir.path("intruder.wav"))
+        #expect(await Self.finished([intruder], timeout: .seconds(15)) == false, "a viewer without the passphrase got in")
+        #expect(((try? AudioAnalysis.duration(dir.path("intruder.wav"))) ?? 0) == 0)
         #expect(await daemon.stop() == 0, "\(daemon.stderr.text.suffix(2000))")
+        #expect(!daemon.stdout.text.contains(Self.passphrase) && !daemon.stderr.text.contains(Self.passphrase), "the passphrase leaked into up's output")
         try expectTone(dir.path("alice.wav"), Self.aliceTone, absent: [Self.bobTone], "sim-alice's stream")
         try expectTone(dir.path("bob.wav"), Self.bobTone, absent: [Self.aliceTone], "sim-bob's stream")
     }
