@@ -145,4 +145,53 @@ static inline int pb_probe_source(const char *description, const char *name, lon
     return opened;
 }
 
+typedef struct { gint reached; gint refs; } pb_eos_counter;
+static void pb_eos_counter_unref(gpointer data) {
+    pb_eos_counter *counter = (pb_eos_counter *)data;
+    if (g_atomic_int_dec_and_test(&counter->refs)) g_free(counter);
+}
+static GstPadProbeReturn pb_eos_flag(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
+    (void)pad;
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+    if (event && GST_EVENT_TYPE(event) == GST_EVENT_EOS) g_atomic_int_add(&((pb_eos_counter *)data)->reached, 1);
+    return GST_PAD_PROBE_OK;
+}
+
+/// Ends one branch of a playing bin: end-of-stream goes into the sink pad of its element `entry` (a queue), and we
+/// wait (at most `timeout_ms`) until it has reached every sink that is a direct child of the bin, so file writers
+/// finish their headers (wavenc rewrites its sizes) before the bin is torn down. Returns 1 when all got it.
+static inline int pb_finish_branch(GstElement *bin, const char *entry, long timeout_ms) {
+    GstElement *element = gst_bin_get_by_name(GST_BIN(bin), entry);
+    if (!element) return 0;
+    GstPad *pad = gst_element_get_static_pad(element, "sink");
+    gst_object_unref(element);
+    if (!pad) return 0;
+    pb_eos_counter *counter = g_new0(pb_eos_counter, 1);
+    counter->refs = 1;
+    int sinks = 0;
+    GstIterator *iterator = gst_bin_iterate_sinks(GST_BIN(bin));
+    GValue item = G_VALUE_INIT;
+    while (gst_iterator_next(iterator, &item) == GST_ITERATOR_OK) {
+        GstElement *sink = GST_ELEMENT(g_value_get_object(&item));
+        GstPad *sinkpad = gst_element_get_static_pad(sink, "sink");
+        if (sinkpad) {
+            g_atomic_int_inc(&counter->refs);
+            gst_pad_add_probe(sinkpad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, pb_eos_flag, counter, pb_eos_counter_unref);
+            gst_object_unref(sinkpad);
+            sinks++;
+        }
+        g_value_reset(&item);
+    }
+    g_value_unset(&item);
+    gst_iterator_free(iterator);
+    gst_pad_send_event(pad, gst_event_new_eos());
+    gst_object_unref(pad);
+    gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000;
+    while (g_atomic_int_get(&counter->reached) < sinks && g_get_monotonic_time() < deadline) g_usleep(5000);
+    int done = g_atomic_int_get(&counter->reached) >= sinks;
+    /* The probes keep their own references: the counter lives until the last pad goes. */
+    pb_eos_counter_unref(counter);
+    return done;
+}
+
 #endif

@@ -91,6 +91,12 @@ struct AudioOutputTests {
         #expect(try AudioAnalysis.duration(mix) > 5, "the mix file is too short")
         try expectTone(mix, Self.aliceTone, "mix: sim-alice")
         try expectTone(mix, Self.bobTone, "mix: sim-bob")
+        // Each member's file was ended before their peer was torn down: its header has the real sizes.
+        for member in [Self.alice, Self.bob] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: files + "/member-\(member).wav"))
+            let riff = data.count >= 8 ? Int(data[4]) | Int(data[5]) << 8 | Int(data[6]) << 16 | Int(data[7]) << 24 : -1
+            #expect(riff == data.count - 8, "member-\(member).wav: RIFF size \(riff), file \(data.count) bytes (header not finished)")
+        }
         try expectTone(files + "/member-\(Self.alice).wav", Self.aliceTone, absent: [Self.bobTone], "sim-alice's own file")
         try expectTone(files + "/member-\(Self.bob).wav", Self.bobTone, absent: [Self.aliceTone], "sim-bob's own file")
 
