@@ -130,7 +130,8 @@ public actor PartyVoice {
             throw VoiceError("not in party \(sessionId) (join it first)")
         }
         guard let me = try await client.tokens.accountId() else { throw VoiceError("not signed in") }
-        let spec = try GraphFile.load(options.graphFile.path, variables: options.variables)
+        let variables = options.variables.merging(GraphVariables.builtIn(sessionId: sessionId)) { $1 }
+        let spec = try GraphFile.load(options.graphFile.path, variables: variables)
         let devices = await DeviceCheck.run(spec)
         let graph = try VoiceGraph(spec: devices.spec, deviceNodes: devices.deviceNodes)
         try graph.start()

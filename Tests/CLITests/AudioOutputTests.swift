@@ -87,18 +87,25 @@ struct AudioOutputTests {
         #expect(await daemon.stop() == 0, "\(daemon.stderr.text.suffix(2000))")
         #expect(events(daemon, "voice.degraded").isEmpty, "the headless graph needs no device: \(events(daemon, "voice.degraded"))")
 
-        let mix = files + "/party-mix.wav"
+        // Named by when voice started and when each member joined (UTC), so a later call never overwrites them.
+        let written = try FileManager.default.contentsOfDirectory(atPath: files).sorted()
+        func one(_ prefix: String) throws -> String {
+            let matching = written.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".wav") }
+            #expect(matching.count == 1, "\(prefix)*.wav in \(written)")
+            return files + "/" + (try #require(matching.first))
+        }
+        let mix = try one("mix-"), aliceFile = try one("member-\(Self.alice)-"), bobFile = try one("member-\(Self.bob)-")
         #expect(try AudioAnalysis.duration(mix) > 5, "the mix file is too short")
         try expectTone(mix, Self.aliceTone, "mix: sim-alice")
         try expectTone(mix, Self.bobTone, "mix: sim-bob")
         // Each member's file was ended before their peer was torn down: its header has the real sizes.
-        for member in [Self.alice, Self.bob] {
-            let data = try Data(contentsOf: URL(fileURLWithPath: files + "/member-\(member).wav"))
+        for file in [aliceFile, bobFile] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: file))
             let riff = data.count >= 8 ? Int(data[4]) | Int(data[5]) << 8 | Int(data[6]) << 16 | Int(data[7]) << 24 : -1
-            #expect(riff == data.count - 8, "member-\(member).wav: RIFF size \(riff), file \(data.count) bytes (header not finished)")
+            #expect(riff == data.count - 8, "\(file): RIFF size \(riff), file \(data.count) bytes (header not finished)")
         }
-        try expectTone(files + "/member-\(Self.alice).wav", Self.aliceTone, absent: [Self.bobTone], "sim-alice's own file")
-        try expectTone(files + "/member-\(Self.bob).wav", Self.bobTone, absent: [Self.aliceTone], "sim-bob's own file")
+        try expectTone(aliceFile, Self.aliceTone, absent: [Self.bobTone], "sim-alice's own file")
+        try expectTone(bobFile, Self.bobTone, absent: [Self.aliceTone], "sim-bob's own file")
 
         // What we sent: the rtcBridge uplink carries our mic alone and the simulator's bridge peer records it.
         // Seconds of audio, all of it silence (no tone pretending to be a microphone).

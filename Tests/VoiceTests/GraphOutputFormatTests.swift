@@ -49,6 +49,8 @@ struct GraphOutputFormatTests {
     func placeholders() {
         #expect(PeerPlaceholders.fill("m-%{peer}-%{slot}-%{slot+9720}-%{other}", peer: "p1", slot: 2) == "m-p1-2-9722-%{other}")
         #expect(PeerPlaceholders.fill("no placeholder", peer: "p", slot: 0) == "no placeholder")
+        #expect(PeerPlaceholders.fill("m-%{start}.wav", peer: "p", slot: 0, start: "20261202-013000") == "m-20261202-013000.wav")
+        #expect(GraphVariables.timestamp(Date(timeIntervalSince1970: 0)) == "19700101-000000")
     }
 
     @Test("an SRT listener beyond loopback needs a passphrase of 10–79 characters")
