@@ -89,9 +89,6 @@ struct OBSBench: AsyncParsableCommand {
         func percentile(_ p: Double) -> Double { delays[min(delays.count - 1, Int(Double(delays.count - 1) * p))] }
         print(String(format: "mix → SRT viewer: median %.1f ms, p90 %.1f ms, min %.1f ms, max %.1f ms (%d clicks; goal ≤ 150 ms)",
                      percentile(0.5), percentile(0.9), delays.first!, delays.last!, delays.count))
-        if let pipeline = voice.pipelineLatency {
-            print(String(format: "sending pipeline's own latency: %.1f ms", Double(pipeline.components.attoseconds) / 1e15 + Double(pipeline.components.seconds) * 1000))
-        }
     }
 }
 
