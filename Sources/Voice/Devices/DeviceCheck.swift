@@ -4,10 +4,11 @@ import Foundation
 
 /// Before a graph is built, each node that is an audio device (its element class says `Sink/Audio` or
 /// `Source/Audio`, e.g. `autoaudiosink`, `pulsesink`, `alsasrc`; test sources excepted) or that is marked
-/// `optional: true` is opened on its own as far as READY, where devices connect. A node that cannot open is
-/// replaced — a sink by `fakesink`, a source by a silent live `audiotestsrc` — and an auto-detecting node that fell
-/// back to a fake element is kept; both are reported as `GraphDegradation`s instead of the graph pretending (or
-/// refusing to start).
+/// `optional: true` is tried on its own: sinks as far as READY, where they connect; sources played until their
+/// first buffer (at most 500 ms), since one that opens but cannot capture stalls the pipeline's clock. A node that
+/// cannot open is replaced — a sink by `fakesink`, a source by a silent live `audiotestsrc` — and an auto-detecting
+/// sink that fell back to `fakesink` is kept; each is reported as a `GraphDegradation` instead of the graph
+/// pretending (or refusing to start).
 public enum DeviceCheck {
     /// The outcome: the spec to build (replacements made), what degraded, and which nodes are devices (an error
     /// from one of them while playing is a degradation too, not a graph failure).
