@@ -19,6 +19,8 @@ enum GraphEventLog {
                     logger.debug("ICE state", metadata: ["peer": .string(peer), "state": .string(state)])
                 case .firstAudio(let peer):
                     logger.debug("first audio", metadata: ["peer": .string(peer)])
+                case .degraded(let degradation):
+                    logger.warning("graph degraded", metadata: ["node": .string(degradation.node), "reason": .string(degradation.reason)])
                 case .level, .endOfStream:
                     break
                 }

@@ -130,8 +130,10 @@ public actor PartyVoice {
             throw VoiceError("not in party \(sessionId) (join it first)")
         }
         guard let me = try await client.tokens.accountId() else { throw VoiceError("not signed in") }
-        let spec = try GraphFile.load(options.graphFile.path, variables: options.variables)
-        let graph = try VoiceGraph(spec: spec)
+        let variables = options.variables.merging(GraphVariables.builtIn(sessionId: sessionId)) { $1 }
+        let spec = try GraphFile.load(options.graphFile.path, variables: variables)
+        let devices = await DeviceCheck.run(spec)
+        let graph = try VoiceGraph(spec: devices.spec, deviceNodes: devices.deviceNodes)
         try graph.start()
         let state = RunningVoice(sessionId: sessionId, me: me, graph: graph)
         running = state
@@ -139,6 +141,7 @@ public actor PartyVoice {
             for await event in graph.events { await self?.graphEvent(event, sessionId: sessionId) }
         }
         await record(VoiceStarted(sessionId: sessionId, graph: spec.name, file: options.graphFile.path), sessionId)
+        for degradation in devices.degradations { await degraded(degradation, sessionId: sessionId) }
         if options.bridge { startBridge(state) }
         await reconcile(state)
     }
@@ -247,12 +250,14 @@ public actor PartyVoice {
     /// What voice is doing now.
     public func status() -> VoiceStatus {
         guard let state = running else { return VoiceStatus(running: false) }
+        let slots = state.graph.outputSlots
         return VoiceStatus(
             running: true, sessionId: state.sessionId, graph: state.graph.spec.name, muted: state.muted,
             peers: state.peers.keys.sorted().map { peer in
                 VoiceStatus.Peer(
                     peer: peer, role: state.peers[peer]!.role.rawValue, state: state.peers[peer]!.ice,
-                    volume: state.volumes[peer] ?? 1, speaking: state.detectors[peer]?.speaking ?? false)
+                    volume: state.volumes[peer] ?? 1, speaking: state.detectors[peer]?.speaking ?? false,
+                    outputSlot: slots[peer])
             },
             bridge: state.bridge.map { VoiceStatus.Bridge(bridgeId: $0.bridge.bridgeId, peerId: $0.peerId, connected: $0.connected) })
     }
@@ -309,7 +314,19 @@ public actor PartyVoice {
             logger.warning("voice: \(element): \(message)")
         case .endOfStream:
             return
+        case .degraded(let degradation):
+            await degraded(degradation, sessionId: sessionId)
         }
+    }
+
+    /// A device of the graph is missing or failed: a warning and `voice.degraded`, the graph plays on.
+    func degraded(_ degradation: GraphDegradation, sessionId: String) async {
+        logger.warning("voice: \(degradation.node) (\(degradation.element)): \(degradation.reason)")
+        await record(
+            VoiceDegraded(
+                sessionId: sessionId, node: degradation.node, element: degradation.element, reason: degradation.reason,
+                fallback: degradation.fallback),
+            sessionId)
     }
 
     /// ICE is up for a member: if no audio of theirs reaches the mix within `silentPeerTimeout`, the connection is

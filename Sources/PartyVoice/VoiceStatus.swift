@@ -12,6 +12,8 @@ public struct VoiceStatus: Sendable, Codable, Equatable {
         public var volume: Double
         /// Speaking now.
         public var speaking: Bool
+        /// The peer's slot for a graph with per-peer outputs (`%{slot}`: obs-per-speaker's port is its base + slot).
+        public var outputSlot: Int? = nil
     }
 
     /// The uplink.

@@ -16,7 +16,7 @@ struct GraphCheckTests {
         return (spec, problems.map(\.description))
     }
 
-    @Test("the shipped graphs check out against this machine's GStreamer", arguments: ["party-voice", "listen-only", "obs", "headless-test"])
+    @Test("the shipped graphs check out against this machine's GStreamer", arguments: ["party-voice", "listen-only", "obs", "obs-per-speaker", "headless", "headless-test"])
     func shippedGraphs(name: String) throws {
         let text = try String(contentsOf: Self.pipelines.appendingPathComponent("\(name).yaml"), encoding: .utf8)
         let (spec, problems) = try check(text)

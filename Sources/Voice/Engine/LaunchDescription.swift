@@ -37,6 +37,12 @@ public enum LaunchDescription {
         return text.isEmpty ? nil : (text, target)
     }
 
+    /// A peer's output chain (`peer.output`, placeholders already filled), element names suffixed; nil when empty.
+    static func outputChain(_ chain: GraphSpec.Chain, spec: GraphSpec, suffix: String) -> String? {
+        let text = render(chain, spec: spec, suffix: suffix)
+        return text.isEmpty ? nil : text
+    }
+
     /// One chain in launch syntax. A node reference can only end or start a chain there (`a. ! v. ! b.` does not
     /// parse), so the chain is split at every node it passes through: `a. ! v.  v. ! b.`.
     private static func render(_ chain: GraphSpec.Chain, spec: GraphSpec, suffix: String?) -> String {

@@ -5,7 +5,7 @@ public enum GraphDot {
     public static func render(_ spec: GraphSpec) -> String {
         var lines = ["digraph \"\(spec.name)\" {", "  rankdir=LR;", "  node [fontname=\"Helvetica\", fontsize=10];"]
         for node in spec.nodes {
-            let props = node.properties.map { "\($0.name)=\($0.value)" }.joined(separator: "\\n")
+            let props = node.properties.map(Self.shown).joined(separator: "\\n")
             lines.append("  \"\(node.name)\" [shape=box, label=\"\(node.name)\\n\(node.element)\(props.isEmpty ? "" : "\\n" + props)\"];")
         }
         var anonymous = 0
@@ -21,7 +21,7 @@ public enum GraphDot {
                 case .element(let factory, let properties):
                     anonymous += 1
                     id = "\(prefix)\(factory)#\(anonymous)"
-                    let props = properties.map { "\($0.name)=\($0.value)" }.joined(separator: "\\n")
+                    let props = properties.map(Self.shown).joined(separator: "\\n")
                     out.append("  \"\(id)\" [shape=ellipse, label=\"\(factory)\(props.isEmpty ? "" : "\\n" + props)\"];")
                 case .caps(let caps):
                     anonymous += 1
@@ -36,7 +36,7 @@ public enum GraphDot {
         for chain in spec.links { lines += chainLines(chain, prefix: "") }
         if let peer = spec.peer, let receive = peer.receive {
             lines.append("  subgraph cluster_peer {")
-            lines.append("    label=\"per peer (webrtcbin \(peer.webrtc.map { "\($0.name)=\($0.value)" }.joined(separator: " ")))\"; style=dashed;")
+            lines.append("    label=\"per peer (webrtcbin \(peer.webrtc.map(Self.shown).joined(separator: " ")))\"; style=dashed;")
             lines.append("    \"webrtcbin\" [shape=box];")
             lines.append("  }")
             var receiveLines = chainLines(receive, prefix: "")
@@ -51,6 +51,11 @@ public enum GraphDot {
         }
         lines.append("}")
         return lines.joined(separator: "\n")
+    }
+
+    /// `name=value`, with secrets (an SRT `passphrase`) hidden.
+    static func shown(_ property: GraphSpec.Property) -> String {
+        property.name == "passphrase" ? "\(property.name)=(hidden)" : "\(property.name)=\(property.value)"
     }
 }
 

@@ -11,7 +11,7 @@ public struct GraphParser: Sendable {
     /// A parser with these variable values.
     public init(variables: [String: String] = [:]) { self.variables = variables }
 
-    private static let topLevel = ["graph", "description", "nodes", "links", "peer", "taps"]
+    private static let topLevel = ["graph", "description", "nodes", "links", "peer", "taps", "sdp"]
 
     /// Parses `text` from `file`. YAML that cannot be read at all throws `ConfigErrors`; every other problem of
     /// shape is returned beside the spec (which holds what could be read), so one run reports everything.
@@ -49,8 +49,16 @@ public struct GraphParser: Sendable {
                         problems.append(source.diagnostic(value, "nodes.\(name): expected a mapping with 'element'"))
                         continue
                     }
-                    for (field, _) in fields where !["element", "props"].contains(field.scalarText ?? "") {
-                        problems.append(source.diagnostic(field, "nodes.\(name): unknown key '\(field.scalarText ?? "")' (use element, props)"))
+                    for (field, _) in fields where !["element", "props", "optional"].contains(field.scalarText ?? "") {
+                        problems.append(source.diagnostic(field, "nodes.\(name): unknown key '\(field.scalarText ?? "")' (use element, props, optional)"))
+                    }
+                    var optional = false
+                    if let flag = fields[Node("optional")] {
+                        switch flag.scalarText {
+                        case "true": optional = true
+                        case "false": optional = false
+                        default: problems.append(source.diagnostic(flag, "nodes.\(name).optional: expected true or false"))
+                        }
                     }
                     guard let elementNode = fields[Node("element")], let element = elementNode.scalarText else {
                         problems.append(source.diagnostic(value, "nodes.\(name): missing 'element'"))
@@ -59,7 +67,7 @@ public struct GraphParser: Sendable {
                     nodes.append(GraphSpec.Node(
                         name: name, element: resolve(element, at: elementNode, source: source, into: &problems),
                         properties: properties(fields[Node("props")], path: "nodes.\(name).props", source: source, into: &problems),
-                        position: Self.position(elementNode)))
+                        position: Self.position(elementNode), optional: optional))
                 }
             } else {
                 problems.append(source.diagnostic(nodesNode, "nodes: expected a mapping of name → {element, props}"))
@@ -82,20 +90,24 @@ public struct GraphParser: Sendable {
         var peer: GraphSpec.Peer?
         if let peerNode = root[Node("peer")] {
             if case .mapping(let fields) = peerNode {
-                for (field, _) in fields where !["webrtc", "receive", "tap"].contains(field.scalarText ?? "") {
-                    problems.append(source.diagnostic(field, "peer: unknown key '\(field.scalarText ?? "")' (use webrtc, receive, tap)"))
+                for (field, _) in fields where !["webrtc", "receive", "tap", "output"].contains(field.scalarText ?? "") {
+                    problems.append(source.diagnostic(field, "peer: unknown key '\(field.scalarText ?? "")' (use webrtc, receive, tap, output)"))
                 }
-                let receive = fields[Node("receive")].flatMap { node -> GraphSpec.Chain? in
-                    guard let text = node.scalarText else {
-                        problems.append(source.diagnostic(node, "peer.receive: expected a chain"))
-                        return nil
+                func peerChain(_ key: String) -> GraphSpec.Chain? {
+                    fields[Node(key)].flatMap { node -> GraphSpec.Chain? in
+                        guard let text = node.scalarText else {
+                            problems.append(source.diagnostic(node, "peer.\(key): expected a chain"))
+                            return nil
+                        }
+                        return chain(text, at: node, source: source, into: &problems)
                     }
-                    return chain(text, at: node, source: source, into: &problems)
                 }
+                let receive = peerChain("receive")
+                let output = peerChain("output")
                 peer = GraphSpec.Peer(
                     webrtc: properties(fields[Node("webrtc")], path: "peer.webrtc", source: source, into: &problems),
                     receive: receive, tap: fields[Node("tap")]?.scalarText,
-                    tapPosition: fields[Node("tap")].flatMap(Self.position))
+                    tapPosition: fields[Node("tap")].flatMap(Self.position), output: output)
             } else {
                 problems.append(source.diagnostic(peerNode, "peer: expected a mapping with webrtc, receive, tap"))
             }
@@ -114,9 +126,24 @@ public struct GraphParser: Sendable {
                 problems.append(source.diagnostic(tapsNode, "taps: expected a mapping of tap → node"))
             }
         }
-        let spec = GraphSpec(
+        var sdp: [(node: String, file: String, position: GraphSpec.Position?)] = []
+        if let sdpNode = root[Node("sdp")] {
+            if case .mapping(let mapping) = sdpNode {
+                for (key, value) in mapping {
+                    guard let name = key.scalarText, let file = value.scalarText else {
+                        problems.append(source.diagnostic(value, "sdp: each entry is udpsink-node: file"))
+                        continue
+                    }
+                    sdp.append((name, resolve(file, at: value, source: source, into: &problems), Self.position(value)))
+                }
+            } else {
+                problems.append(source.diagnostic(sdpNode, "sdp: expected a mapping of udpsink node → .sdp file"))
+            }
+        }
+        var spec = GraphSpec(
             name: graphName, description: root[Node("description")]?.scalarText ?? "", nodes: nodes, links: links,
             peer: peer, taps: taps)
+        spec.sdp = sdp
         return (spec, problems)
     }
 
@@ -134,7 +161,11 @@ public struct GraphParser: Sendable {
                 problems.append(source.diagnostic(value, "\(path): property values are scalars"))
                 continue
             }
-            out.append(.init(name: name, value: resolve(text, at: value, source: source, into: &problems), position: Self.position(value)))
+            let resolved = resolve(text, at: value, source: source, into: &problems)
+            // An empty value (`${obs.srt.passphrase:-}` unset) leaves the element's default: srtsink takes even ""
+            // as a passphrase.
+            if resolved.isEmpty { continue }
+            out.append(.init(name: name, value: resolved, position: Self.position(value)))
         }
         return out
     }
@@ -161,14 +192,14 @@ public struct GraphParser: Sendable {
             } else {
                 let tokens = item.split(separator: " ").map(String.init)
                 let props = tokens.dropFirst().compactMap { token -> GraphSpec.Property? in
-                    let pair = token.split(separator: "=", maxSplits: 1).map(String.init)
+                    let pair = token.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                     guard pair.count == 2 else {
                         problems.append(ConfigDiagnostic(
                             file: source.file, line: position?.line, column: position?.column,
                             message: "'\(token)' in '\(item)' is not property=value"))
                         return nil
                     }
-                    return GraphSpec.Property(name: pair[0], value: pair[1], position: position)
+                    return pair[1].isEmpty ? nil : GraphSpec.Property(name: pair[0], value: pair[1], position: position)
                 }
                 items.append((props.isEmpty && tokens.count == 1 ? .node(firstToken) : .element(factory: firstToken, properties: props), position))
             }

@@ -29,6 +29,9 @@ public struct GraphSpec: Sendable, Equatable {
         public var properties: [Property]
         /// Where the element name was written.
         public var position: Position?
+        /// `optional: true`: when the element cannot open (a sound server that is not there), the graph plays
+        /// without it (a `fakesink`/silent source in its place) and says so, instead of refusing to start.
+        public var optional = false
     }
 
     /// One item of a link chain.
@@ -63,6 +66,9 @@ public struct GraphSpec: Sendable, Equatable {
         public var tap: String?
         /// Where `tap` was written.
         public var tapPosition: Position?
+        /// A chain built for each peer from its tap (`audioconvert ! wavenc ! filesink location=member-%{peer}.wav`):
+        /// one output per speaker. `%{peer}`, `%{slot}` and `%{slot+N}` are filled in per peer (`PeerPlaceholders`).
+        public var output: Chain?
     }
 
     /// The graph's name.
@@ -77,10 +83,13 @@ public struct GraphSpec: Sendable, Equatable {
     public var peer: Peer?
     /// Taps: name → node, with where each was written.
     public var taps: [(name: String, node: String, position: Position?)]
+    /// Session description files to write when the graph starts: `udpsink` node → file (`sdp:` in the graph).
+    public var sdp: [(node: String, file: String, position: Position?)] = []
 
     public static func == (lhs: GraphSpec, rhs: GraphSpec) -> Bool {
         lhs.name == rhs.name && lhs.nodes == rhs.nodes && lhs.links == rhs.links && lhs.peer == rhs.peer
             && lhs.taps.map(\.name) == rhs.taps.map(\.name) && lhs.taps.map(\.node) == rhs.taps.map(\.node)
+            && lhs.sdp.map(\.node) == rhs.sdp.map(\.node) && lhs.sdp.map(\.file) == rhs.sdp.map(\.file)
     }
 
     /// The node called `name`.

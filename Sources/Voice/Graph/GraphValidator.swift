@@ -48,6 +48,16 @@ public struct GraphValidator: Sendable {
         }
         var chains = spec.links.map { ("links", $0) }
         if let receive = spec.peer?.receive { chains.append(("peer.receive", receive)) }
+        if let output = spec.peer?.output {
+            // Checked as the first peer would get it; it is built inside each peer's bin, so it cannot reach nodes.
+            chains.append(("peer.output", PeerPlaceholders.fill(output, peer: "peer", slot: 0)))
+            for (item, position) in output.items {
+                if case .node(let name) = item, spec.node(name) != nil {
+                    report(position, "peer.output: '\(name)' is a node of the graph; a per-peer output is built inside each peer and ends in its own sink")
+                }
+            }
+            if spec.peer?.receive == nil { report(output.items.first?.1, "peer.output: needs peer.receive (the output is fed from the peer's decoded audio)") }
+        }
         for (context, chain) in chains {
             if chain.items.count < 2 { report(chain.items.first?.1, "\(context): '\(chain.text)' links nothing (write a ! b)") }
             var previous: (factory: String?, position: GraphSpec.Position?)?
@@ -95,6 +105,10 @@ public struct GraphValidator: Sendable {
                 } ?? false
                 if !named { report(peer.tapPosition, "peer.tap: no element named '\(tap)' in peer.receive (add name=\(tap))") }
             }
+        }
+        for problem in SRTListenerRule.problems(spec) { report(problem.position, problem.message) }
+        for entry in spec.sdp where spec.node(entry.node)?.element != "udpsink" {
+            report(entry.position, "sdp.\(entry.node): no udpsink node '\(entry.node)' (the .sdp file describes what a udpsink sends)")
         }
         for tap in spec.taps where spec.node(tap.node) == nil {
             report(tap.position, "taps.\(tap.name): no node '\(tap.node)'")

@@ -17,6 +17,8 @@ public enum VoiceGraphEvent: Sendable, Equatable {
     case warning(element: String, message: String)
     /// The graph reached end-of-stream.
     case endOfStream
+    /// An audio device of the graph failed while playing (`DeviceCheck`): the graph goes on without it.
+    case degraded(GraphDegradation)
 }
 
 /// The one serial path from GStreamer's threads into Swift: every callback yields into the same continuation, so

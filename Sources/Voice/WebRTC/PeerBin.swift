@@ -144,8 +144,10 @@ final class PeerBin: @unchecked Sendable {
         return text
     }
 
-    /// Unlinks and stops the bin and takes it out of the pipeline.
+    /// Unlinks and stops the bin and takes it out of the pipeline. A per-peer output gets end-of-stream first (up
+    /// to 1 s), so its file is complete.
     func remove(from pipeline: UnsafeMutablePointer<GstElement>) {
+        if let entry = description.outputEntry { _ = pb_finish_branch(bin, entry, 1000) }
         pb_bin_remove(pipeline, bin)
     }
 }

@@ -20,9 +20,13 @@ struct PeerBinDescription: Sendable, Equatable {
     var meter: String?
     /// The Opus RTP payload type the peer's offer uses (ours when we offer).
     var payloadType: Int
+    /// The queue that starts the per-peer output (`peer.output`), ended before the bin is torn down.
+    var outputEntry: String? = nil
 
-    /// The description for peer `suffix` of `spec`; `send`/`receive` say which branches to build.
-    static func make(spec: GraphSpec, suffix: String, payloadType: Int, send: Bool, receive: Bool) -> PeerBinDescription {
+    /// The description for peer `suffix` of `spec`; `send`/`receive` say which branches to build. With a
+    /// `peer.output` chain the receive branch ends in a tee feeding both the mixer and that output (placeholders
+    /// filled with the peer's suffix and `slot`).
+    static func make(spec: GraphSpec, suffix: String, payloadType: Int, send: Bool, receive: Bool, slot: Int = 0) -> PeerBinDescription {
         let webrtc = "webrtc_\(suffix)"
         let props = (spec.peer?.webrtc ?? []).map(LaunchDescription.assignment)
         var parts: [String] = []
@@ -36,16 +40,26 @@ struct PeerBinDescription: Sendable, Equatable {
         } else {
             parts.append((["webrtcbin name=\(webrtc)"] + props).joined(separator: " "))
         }
-        var exit: String?, target: String?, volume: String?, meter: String?
+        var exit: String?, target: String?, volume: String?, meter: String?, outputEntry: String?
         if receive, let chain = spec.peer?.receive, let rendered = LaunchDescription.receiveChain(chain, spec: spec, suffix: suffix) {
             meter = "meter_\(suffix)"
             exit = meter
             target = rendered.target
             volume = spec.peer?.tap.map { "\($0)_\(suffix)" }
             parts.append("\(webrtc). ! queue ! \(rendered.text) ! level name=\(meter!) interval=100000000 post-messages=true")
+            if let output = spec.peer?.output,
+                let text = LaunchDescription.outputChain(PeerPlaceholders.fill(output, peer: suffix, slot: slot), spec: spec, suffix: suffix)
+            {
+                // The meter feeds a tee: one branch to the mixer (the bin's `src`), one to the per-peer output.
+                let split = "outsplit_\(suffix)", toMix = "mixq_\(suffix)"
+                parts[parts.count - 1] += " ! tee name=\(split) ! queue name=\(toMix)"
+                parts.append("\(split). ! queue name=outq_\(suffix) leaky=downstream max-size-time=1000000000 ! \(text)")
+                exit = toMix
+                outputEntry = "outq_\(suffix)"
+            }
         }
         return PeerBinDescription(
             text: parts.joined(separator: "  "), sendEntry: sendEntry, receiveExit: exit, receiveTarget: target,
-            webrtc: webrtc, volume: volume, meter: meter, payloadType: payloadType)
+            webrtc: webrtc, volume: volume, meter: meter, payloadType: payloadType, outputEntry: outputEntry)
     }
 }

@@ -20,6 +20,11 @@ public final class VoiceGraph: Sendable {
     private let running = Atomic<Bool>(false)
     private let sawEndOfStream = Atomic<Bool>(false)
     private let busDone = Mutex<Bool>(false)
+    /// Device nodes (`DeviceCheck`): an error from one of them while playing is a degradation, reported once.
+    private let deviceNodes: Set<String>
+    private let degradedNodes = Mutex<Set<String>>([])
+    /// The slot (`%{slot}`) each peer with a per-peer output holds.
+    private let slots = Mutex<[String: Int]>([:])
 
     /// The pipeline element (for probes).
     var pipelineElement: UnsafeMutablePointer<GstElement> { pipeline.pipeline }
@@ -27,9 +32,11 @@ public final class VoiceGraph: Sendable {
     /// The mic tap (where send branches attach), if the graph has one.
     public var micTap: String? { spec.taps.first { $0.name == "mic" }?.node }
 
-    /// Builds the pipeline of `spec` (nothing plays yet).
-    public init(spec: GraphSpec) throws {
+    /// Builds the pipeline of `spec` (nothing plays yet). `deviceNodes` are the nodes `DeviceCheck` found to be
+    /// audio devices: an error from one while playing comes as `.degraded`, not `.error`.
+    public init(spec: GraphSpec, deviceNodes: Set<String> = []) throws {
         self.spec = spec
+        self.deviceNodes = deviceNodes
         pipeline = try GraphPipeline(description: LaunchDescription.make(spec))
         (events, continuation) = AsyncStream.makeStream(of: VoiceGraphEvent.self, bufferingPolicy: .bufferingNewest(4096))
     }
@@ -41,6 +48,7 @@ public final class VoiceGraph: Sendable {
 
     /// Starts playing and starts reading the pipeline's bus.
     public func start() throws {
+        try SessionFile.writeAll(spec)
         try pipeline.play()
         running.store(true, ordering: .sequentiallyConsistent)
         let pipeline = self.pipeline
@@ -88,6 +96,16 @@ public final class VoiceGraph: Sendable {
                     } else {
                         continuation.yield(.warning(element: element, message: "\(message) (while \(bin) was torn down)"))
                     }
+                } else if let node = graph.deviceNode(scope: bin, element: element) {
+                    // A device that fails while playing (a mic that cannot open its stream): the rest plays on.
+                    if graph.degradedNodes.withLock({ $0.insert(node).inserted }) {
+                        let factory = graph.spec.node(node)?.element ?? element
+                        continuation.yield(.degraded(GraphDegradation(
+                            node: node, element: factory, reason: "\(factory) failed while playing (\(element): \(message))",
+                            fallback: "nothing")))
+                    } else {
+                        continuation.yield(.warning(element: element, message: message))
+                    }
                 } else {
                     continuation.yield(.error(element: element, message: message, peer: nil))
                 }
@@ -100,6 +118,12 @@ public final class VoiceGraph: Sendable {
             }
         }
         flag.graph?.busDone.withLock { $0 = true }
+    }
+
+    /// The device node an error came from: the graph's child it was posted inside, or the element itself.
+    func deviceNode(scope: String?, element: String) -> String? {
+        if let scope, deviceNodes.contains(scope) { return scope }
+        return deviceNodes.contains(element) ? element : nil
     }
 
     /// The peer whose bin is called `bin` (`peer_webrtc_<suffix>`), if it is still in the graph.
@@ -192,6 +216,9 @@ public final class VoiceGraph: Sendable {
         guard owned else { return }
         let pipeline = self.pipeline
         await Self.blockingQuietly(on: bin.queue) { bin.remove(from: pipeline.pipeline) }
+        // Freed only once the bin is out: a newcomer given the slot may bind the same port.
+        let gone = peers.withLock { $0[peer] == nil }
+        if gone { slots.withLock { $0[peer] = nil } }
     }
 
     /// Sets a property of a named element while playing (mute, per-peer volume).
@@ -244,8 +271,9 @@ public final class VoiceGraph: Sendable {
     private func addPeer(_ peer: String, payloadType: Int, settings: PeerSettings) throws -> PeerBin {
         let suffix = Self.elementSuffix(peer)
         let send = settings.send && micTap != nil
+        let slot = settings.receive && spec.peer?.output != nil ? claimSlot(peer) : 0
         let description = PeerBinDescription.make(
-            spec: spec, suffix: suffix, payloadType: payloadType, send: send, receive: settings.receive)
+            spec: spec, suffix: suffix, payloadType: payloadType, send: send, receive: settings.receive, slot: slot)
         let bridge = CallbackBridge(continuation: continuation, peer: peer)
         let bin = try PeerBin(peer: peer, description: description, settings: settings, bridge: bridge)
         // Check and claim the peer's slot in one step: two negotiations for one peer must not both attach.
@@ -259,10 +287,25 @@ public final class VoiceGraph: Sendable {
             try bin.attach(to: pipeline.pipeline, micTap: send ? micTap : nil)
         } catch {
             peers.withLock { bins in if bins[peer] === bin { bins[peer] = nil } }
+            slots.withLock { $0[peer] = nil }
             throw error
         }
         return bin
     }
+
+    /// The lowest slot no other peer holds (kept while the peer is in the graph, freed when it leaves).
+    private func claimSlot(_ peer: String) -> Int {
+        slots.withLock { taken in
+            if let mine = taken[peer] { return mine }
+            let used = Set(taken.values)
+            let slot = (0...).first { !used.contains($0) } ?? 0
+            taken[peer] = slot
+            return slot
+        }
+    }
+
+    /// The slot of each peer with a per-peer output (`%{slot}` in `peer.output`).
+    public var outputSlots: [String: Int] { slots.withLock { $0 } }
 
     /// A peer id as GStreamer element names allow it.
     public static func elementSuffix(_ peer: String) -> String {
