@@ -10,11 +10,11 @@ struct VoiceBenchTests {
     func fifteenMembersHeard() throws {
         let run = try PartybusProcess.run(["bench", "voice", "--members", "15", "--seconds", "2", "--no-latency"])
         #expect(run.status == 0, "stdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
-        // Each row: members | CPU | RSS | heard | margin | sim % | load.
+        // Each row: members | CPU | RSS | context switches/s | heard | margin | sim % | load.
         let rows = run.stdout.split(separator: "\n").compactMap { line -> (members: Int, heard: String, cpu: Double, rss: Double)? in
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard cells.count == 7, let members = Int(cells[0]), let cpu = Double(cells[1]), let rss = Double(cells[2]) else { return nil }
-            return (members, cells[3], cpu, rss)
+            guard cells.count == 8, let members = Int(cells[0]), let cpu = Double(cells[1]), let rss = Double(cells[2]) else { return nil }
+            return (members, cells[4], cpu, rss)
         }
         #expect(rows.map(\.members) == [1, 4, 15], "\(run.stdout)")
         for row in rows {

@@ -21,6 +21,14 @@ enum ProcessUsage {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// This process's voluntary context switches so far (every thread: each is a thread that blocked, e.g. a
+    /// buffer handed to another thread). Unlike CPU time, hardly affected by what else the machine runs.
+    static func voluntarySwitches() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_nvcsw
+    }
+
     /// This process's resident memory in MB.
     static func residentMB() -> Double {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
@@ -34,9 +42,12 @@ enum ProcessUsage {
         return Double(text.split(separator: " ").first ?? "") ?? 0
     }
 
-    /// CPU % of one core and peak resident MB of this process over `seconds`, and the child's CPU % if given.
-    static func measure(seconds: Double, child: ChildSimulator? = nil) async throws -> (cpu: Double, rssMB: Double, childCPU: Double?) {
-        let startCPU = cpuSeconds(), startChild = child?.cpuSeconds, start = ContinuousClock.now
+    /// CPU % of one core, peak resident MB and voluntary context switches per second of this process over
+    /// `seconds`, and the child's CPU % if given.
+    static func measure(seconds: Double, child: ChildSimulator? = nil) async throws
+        -> (cpu: Double, rssMB: Double, switchesPerSecond: Double, childCPU: Double?)
+    {
+        let startCPU = cpuSeconds(), startChild = child?.cpuSeconds, startSwitches = voluntarySwitches(), start = ContinuousClock.now
         var peak = residentMB()
         while ContinuousClock.now - start < .seconds(seconds) {
             try await Task.sleep(for: .milliseconds(250))
@@ -44,6 +55,6 @@ enum ProcessUsage {
         }
         let wall = (ContinuousClock.now - start).seconds
         let childCPU: Double? = if let startChild, let end = child?.cpuSeconds { (end - startChild) / wall * 100 } else { nil }
-        return ((cpuSeconds() - startCPU) / wall * 100, peak, childCPU)
+        return ((cpuSeconds() - startCPU) / wall * 100, peak, Double(voluntarySwitches() - startSwitches) / wall, childCPU)
     }
 }

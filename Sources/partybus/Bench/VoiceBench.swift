@@ -166,7 +166,8 @@ struct VoiceBench: AsyncParsableCommand {
         let steps = try VoicePartyBench.steps(members)
         print("  our side's CPU (every thread, % of one core) and peak RSS over \(String(format: "%g", seconds)) s per row, "
               + "members each sending their own tone (heard: own tone ≥ 10× every other member's and \(Int(VoicePartyBench.unusedTone)) Hz; "
-              + "margin: the weakest member's; sim %: the child simulator and its members; load: 1-min load average):")
+              + "margin: the weakest member's; csw/s: our threads' voluntary context switches per second, i.e. hand-overs between threads; "
+              + "sim %: the child simulator and its members; load: the machine's 1-min load average):")
         print(VoicePartyBench.header)
         let rows = try await VoicePartyBench(steps: steps, seconds: seconds, folder: folder).run()
         if let first = rows.first, let last = rows.last, last.members > first.members {

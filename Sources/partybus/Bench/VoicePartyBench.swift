@@ -24,6 +24,7 @@ struct VoicePartyBench {
         var members: Int
         var cpu: Double
         var rssMB: Double
+        var switchesPerSecond: Double
         var childCPU: Double?
         var load: Double
         var verdicts: [ToneCheck.Verdict]
@@ -110,7 +111,9 @@ struct VoicePartyBench {
             try await Task.sleep(for: .milliseconds(500))
             let load = ProcessUsage.loadAverage()
             let usage = try await ProcessUsage.measure(seconds: seconds, child: child)
-            let row = Row(members: step, cpu: usage.cpu, rssMB: usage.rssMB, childCPU: usage.childCPU, load: load, verdicts: verdicts)
+            let row = Row(
+                members: step, cpu: usage.cpu, rssMB: usage.rssMB, switchesPerSecond: usage.switchesPerSecond, childCPU: usage.childCPU,
+                load: load, verdicts: verdicts)
             rows.append(row)
             Self.print(row)
         }
@@ -147,6 +150,7 @@ struct VoicePartyBench {
         let child = row.childCPU.map { String(format: "%.1f", $0) } ?? "?"
         Swift.print("  " + [
             column("\(row.members)", 7), column(String(format: "%.1f", row.cpu), 12), column(String(format: "%.0f", row.rssMB), 6),
+            column(String(format: "%.0f", row.switchesPerSecond), 7),
             column("\(row.heard)/\(row.members)", 5), column(margin, 7), column(child, 5), column(String(format: "%.1f", row.load), 4),
         ].joined(separator: " | "))
         let everyVerdict = ProcessInfo.processInfo.environment["BENCH_DEBUG"] != nil
@@ -157,5 +161,5 @@ struct VoicePartyBench {
     }
 
     /// The table's header.
-    static let header = "  members | CPU % 1 core | RSS MB | heard |  margin | sim % | load"
+    static let header = "  members | CPU % 1 core | RSS MB | csw/s   | heard |  margin | sim % | load"
 }
