@@ -118,7 +118,7 @@ public final class SimulatorMedia: SimulatorMediaHooks {
             let joinerHasMedia = wantsMedia(joiner)
             if joinerHasMedia { _ = member(joiner, sessionId: sessionId, simulator: simulator) }
             guard joinerHasMedia || !joiner.scripted else { return }
-            for offerer in existing where wantsMedia(offerer) {
+            for offerer in existing where wantsMedia(offerer) && (options.meshBetweenMembers || !joinerHasMedia) {
                 guard let media = member(offerer, sessionId: sessionId, simulator: simulator) else { continue }
                 media.queue.enqueue { await media.offer(to: joiner, via: simulator) }
             }

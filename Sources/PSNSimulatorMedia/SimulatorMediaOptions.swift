@@ -34,11 +34,15 @@ public struct SimulatorMediaOptions: Sendable, Equatable {
     public var bridges: Bool
     /// How long a peer waits for ICE gathering before sending its SDP. Default 2 s.
     public var gatheringTimeout: Duration
+    /// Whether members with media also talk to each other (a full mesh, as in a real party). Off, they talk only to
+    /// members without media (the clients under test), so N members cost the client N peers and the simulator N
+    /// peers instead of N² (`partybus bench voice`). Default `true`.
+    public var meshBetweenMembers: Bool
 
     /// Options with every default and recordings in `recordDirectory`.
     public init(recordDirectory: String, localAddresses: [String] = ["127.0.0.1"], members: Members = .scripted,
                 sources: [String: Source] = [:], defaultTones: [Double] = [440, 550, 770, 880, 990],
-                bridges: Bool = true, gatheringTimeout: Duration = .seconds(2)) {
+                bridges: Bool = true, gatheringTimeout: Duration = .seconds(2), meshBetweenMembers: Bool = true) {
         self.recordDirectory = recordDirectory
         self.localAddresses = localAddresses
         self.members = members
@@ -46,5 +50,6 @@ public struct SimulatorMediaOptions: Sendable, Equatable {
         self.defaultTones = defaultTones
         self.bridges = bridges
         self.gatheringTimeout = gatheringTimeout
+        self.meshBetweenMembers = meshBetweenMembers
     }
 }

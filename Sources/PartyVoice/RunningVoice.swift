@@ -72,10 +72,17 @@ final class RunningVoice {
     /// Whether `peer` is still in the negotiation `generation` (not replaced or removed meanwhile).
     func isCurrent(_ peer: String, _ generation: UInt64) -> Bool { peers[peer]?.generation == generation }
 
+    /// Meter element → peer, as found: every peer's meter reports ten times a second, and matching it against every
+    /// peer's element suffix each time made the cost of a member grow with the party (measured: `bench voice`).
+    private var meterOwners: [String: String] = [:]
+
     /// The peer a `meter_<suffix>` level element belongs to.
     func peerForMeter(_ element: String) -> String? {
+        if let owner = meterOwners[element], peers[owner] != nil { return owner }
         guard element.hasPrefix("meter_") else { return nil }
         let suffix = element.dropFirst("meter_".count)
-        return peers.keys.first { VoiceGraph.elementSuffix($0) == suffix }
+        guard let owner = peers.keys.first(where: { VoiceGraph.elementSuffix($0) == suffix }) else { return nil }
+        meterOwners[element] = owner
+        return owner
     }
 }

@@ -40,14 +40,15 @@ extension PartyVoice {
             }
             await answer(decoded, from: member, state: state)
         case .answer:
-            guard var peer = state.peers[from], peer.role == .offerer, !peer.answered else {
+            guard let peer = state.peers[from], peer.role == .offerer, !peer.answered else {
                 await record(VoiceSignalRejected(sessionId: sessionId, from: from, reason: "an answer we did not ask for"), sessionId)
                 return
             }
             do {
                 try await state.graph.acceptAnswer(peer: from, answer: decoded.sdp)
-                peer.answered = true
-                state.peers[from] = peer
+                // Only `answered` changes: ICE states handled during the await (checking, failed) must stay; writing
+                // back the copy taken before it lost them, and with them a failed ICE (seen in the ICE failure test).
+                if state.isCurrent(from, peer.generation) { state.peers[from]?.answered = true }
             } catch {
                 await record(VoiceSignalRejected(sessionId: sessionId, from: from, reason: "answer refused: \(error)"), sessionId)
                 await removePeer(from, sessionId: sessionId, reason: "bad answer")

@@ -21,18 +21,38 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Port on 127.0.0.1 (0: any free port).") var port = 0
     @Option(name: .long, help: "Give scripted members real audio (a tone each) and record what they and bridges hear into this folder.")
     var media: String?
+    @Option(name: .long, help: "With --media: the members' tones in Hz, comma-separated, in account order (default 440,550,770,880,990, repeating).")
+    var mediaTones: String?
+    @Flag(name: .long, help: "With --media: members talk only to clients, not to each other (N members: N peers, not N²).")
+    var mediaClientsOnly = false
 
     func run() async throws {
         let config = try global.loadConfig()
+        let tones = try Self.tones(mediaTones)
         let configuration = try BuiltinSimulator.configuration(config, port: port)
         let simulator = PSNSimulator(
             configuration: configuration, logger: Logging.engine,
-            mediaHooks: media.map { BuiltinSimulator.media(recordingsIn: URL(fileURLWithPath: $0), logger: Logging.engine) })
+            mediaHooks: media.map {
+                BuiltinSimulator.media(recordingsIn: URL(fileURLWithPath: $0), tones: tones,
+                                       meshBetweenMembers: !mediaClientsOnly, logger: Logging.engine)
+            })
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: simulator), .init(service: SimAnnouncer(simulator: simulator))],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: Logging.engine))
         try await group.run()
+    }
+
+    /// `--media-tones`: positive frequencies below 24 kHz, comma-separated.
+    static func tones(_ text: String?) throws -> [Double] {
+        guard let text else { return [] }
+        return try text.split(separator: ",").map { item in
+            let trimmed = item.trimmingCharacters(in: .whitespaces)
+            guard let hz = Double(trimmed), hz.isFinite, hz > 0, hz < 24000 else {
+                throw ValidationError("--media-tones: '\(trimmed)' is not a frequency in Hz (0 < f < 24000)")
+            }
+            return hz
+        }
     }
 }
 

@@ -30,8 +30,14 @@ public enum BuiltinSimulator {
 
     /// Media for the simulator's scripted members (each a webrtcbin peer with its own tone, recording what it
     /// hears into `directory`) and its rtcBridge bridge peers; ICE on 127.0.0.1 only.
-    public static func media(recordingsIn directory: URL, logger: Logger) -> SimulatorMedia {
-        SimulatorMedia(options: SimulatorMediaOptions(recordDirectory: directory.path, localAddresses: ["127.0.0.1"]), logger: logger)
+    /// `tones` (Hz, in the order of the configured accounts) replace the default tones when not empty;
+    /// `meshBetweenMembers` off makes scripted members talk only to clients (see `SimulatorMediaOptions`).
+    public static func media(recordingsIn directory: URL, tones: [Double] = [], meshBetweenMembers: Bool = true,
+                             logger: Logger) -> SimulatorMedia {
+        var options = SimulatorMediaOptions(recordDirectory: directory.path, localAddresses: ["127.0.0.1"])
+        if !tones.isEmpty { options.defaultTones = tones }
+        options.meshBetweenMembers = meshBetweenMembers
+        return SimulatorMedia(options: options, logger: logger)
     }
 
     /// PSN settings that point every base URL at a running simulator.

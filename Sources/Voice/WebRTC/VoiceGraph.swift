@@ -229,6 +229,9 @@ public final class VoiceGraph: Sendable {
     /// The per-peer volume element of `peer` (nil without a receive branch).
     public func volumeElement(of peer: String) -> String? { peers.withLock { $0[peer]?.description.volume } }
 
+    /// The per-peer level meter of `peer` (nil without a receive branch).
+    func peerMeter(_ peer: String) -> String? { peers.withLock { $0[peer]?.description.meter } }
+
     /// Ends the graph so its files are complete and hold the audio up to this moment: end-of-stream goes in right
     /// after each mixer first (tearing peers down takes a while, and a live mixer would fill that time with
     /// silence), then every peer is removed, the sources get end-of-stream, and the pipeline stops once its sinks

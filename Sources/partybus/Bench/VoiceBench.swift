@@ -7,17 +7,27 @@ import PartyBusDaemon
 import PartyVoice
 import Voice
 
-/// `partybus bench voice`: join → first remote audio against the in-process simulator, and the added latency from
+/// `partybus bench voice`: our side's CPU and RSS in a party of 1, 4 … 15 remote members, every member heard
+/// (`VoicePartyBench`); then join → first remote audio against the in-process simulator, and the added latency from
 /// RTP arriving to audio leaving the mix, timed with clicks.
 struct VoiceBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "voice", abstract: "Voice: join → first remote audio, and RTP-in → audio-out latency with clicks.")
+        commandName: "voice",
+        abstract: "Voice: CPU and RSS with 1, 4 … 15 remote members (every one heard), join → first audio, RTP-in → audio-out latency.")
 
     @Option(name: .long, help: "Joins to time.") var joins = 5
     @Option(name: .long, help: "Clicks to time.") var clicks = 20
-    @Option(name: .long, help: "Seconds per CPU/RSS window (1 and 4 remote members).") var seconds = 60
+    @Option(name: .long, help: "Remote members for the CPU/RSS table: N (measured at 1, 4 and N) or a list such as 1,4,15; at most 15.")
+    var members = "15"
+    @Option(name: .long, help: "Seconds per CPU/RSS window.") var seconds = 30.0
     @Option(name: .long, help: "webrtcbin jitterbuffer latency in ms on the receiving side (the shipped graphs use 40).") var jitterbuffer = 40
-    @Flag(name: .long, help: "Skip the CPU/RSS windows.") var noUsage = false
+    @Flag(name: .long, help: "Skip the CPU/RSS table.") var noUsage = false
+    @Flag(name: .long, help: "Skip the join and click latency measurements.") var noLatency = false
+
+    func validate() throws {
+        do { _ = try VoicePartyBench.steps(members) } catch { throw ValidationError("\(error)") }
+        guard seconds.isFinite, seconds > 0 else { throw ValidationError("--seconds must be a positive number") }
+    }
 
     /// A tone (or clicks) as the mic, the mix through a clock-synchronised identity (`out`) into a fakesink.
     /// `encoder` is the opusenc's props: the shipped graphs' (40 ms frames, FEC, as PSN sends) for CPU and RSS; 20 ms
@@ -44,40 +54,18 @@ struct VoiceBench: AsyncParsableCommand {
         """
     }
 
-    /// CPU % of one core and peak-ish RSS of this process over a window.
-    static func usage(seconds: Int) async throws -> (cpu: Double, rssMB: Double) {
-        func cpuSeconds() -> Double {
-            var usage = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &usage)
-            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-        }
-        func rssMB() -> Double {
-            let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-            let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-            return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
-        }
-        let startCPU = cpuSeconds(), start = ContinuousClock.now
-        var peak = 0.0
-        while ContinuousClock.now - start < .seconds(seconds) {
-            try await Task.sleep(for: .milliseconds(500))
-            peak = max(peak, rssMB())
-        }
-        let wall = (ContinuousClock.now - start).seconds
-        return ((cpuSeconds() - startCPU) / wall * 100, peak)
-    }
-
     func run() async throws {
         #if DEBUG
         printError("warning: this is a debug build; run `swift run -c release partybus bench voice`")
         #endif
         Logging.bootstrapOnce(level: .error)
         print("PartyBus voice benchmark")
-        // First, while this process holds nothing else: CPU and RSS of our side alone.
+        // First, while this process holds nothing else: CPU and RSS of our side alone, every member heard.
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("partybus-bench-voice-usage-\(getpid())")
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        if !noUsage { try await measureUsage(folder: folder, seconds: seconds) }
-        try await runAll()
+        if !noUsage { try await measureUsage(folder: folder) }
+        if !noLatency { try await runAll() }
     }
 
     func runAll() async throws {
@@ -171,59 +159,25 @@ struct VoiceBench: AsyncParsableCommand {
         }
     }
 
-    /// CPU and RSS of our side only: the simulator and its media members run in a child `partybus sim --media`
-    /// process; this process holds our client, event log and voice graph (a tone as the mic, playback clocked
-    /// into a fakesink).
-    func measureUsage(folder: URL, seconds: Int) async throws {
-        let members = (1...4).map { n in
-            SimulatedAccount(accountId: "700000000000000000\(n)", onlineId: "bench-member-\(n)", npsso: "")
+    /// CPU and RSS of our side only, with every member heard: the simulator and its media members run in a child
+    /// `partybus sim --media` process (members talk only to us); this process holds our client, event log and voice
+    /// graph. Fails (after printing the table) when a member was not heard.
+    func measureUsage(folder: URL) async throws {
+        let steps = try VoicePartyBench.steps(members)
+        print("  our side's CPU (every thread, % of one core) and peak RSS over \(String(format: "%g", seconds)) s per row, "
+              + "members each sending their own tone (heard: own tone ≥ 10× every other member's and \(Int(VoicePartyBench.unusedTone)) Hz; "
+              + "margin: the weakest member's; csw/s: our threads' voluntary context switches per second, i.e. hand-overs between threads; "
+              + "sim %: the child simulator and its members; load: the machine's 1-min load average):")
+        print(VoicePartyBench.header)
+        let rows = try await VoicePartyBench(steps: steps, seconds: seconds, folder: folder).run()
+        if let first = rows.first, let last = rows.last, last.members > first.members {
+            print(String(format: "  each member beyond the first adds %.2f %% of one core (goal ≤ 1 %%); the first costs %.1f %% in all; RSS with %d: %.0f MB (goal ≤ 120 MB)",
+                         (last.cpu - first.cpu) / Double(last.members - first.members), first.cpu, last.members, last.rssMB))
         }
-        var simulatorConfig = SimulatorConfiguration(accounts: [BuiltinSimulator.me] + members)
-        simulatorConfig.clientSecret = "sim-client-secret"
-        let configFile = folder.appendingPathComponent("sim.json")
-        let encoded = try JSONEncoder().encode(["sim": simulatorConfig])
-        try encoded.write(to: configFile)
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        child.arguments = ["sim", "--config", configFile.path, "--data-dir", folder.appendingPathComponent("sim").path,
-                           "--media", folder.appendingPathComponent("recordings").path, "--log-level", "error"]
-        let output = Pipe()
-        child.standardOutput = output
-        try child.run()
-        defer { child.terminate(); child.waitUntilExit() }
-        var text = ""
-        while !text.contains("listening on "), child.isRunning {
-            text += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let unheard = rows.filter { $0.heard < $0.members }
+        guard unheard.isEmpty else {
+            throw VoiceError("not every member was heard (\(unheard.map { "\($0.heard)/\($0.members)" }.joined(separator: ", ")))")
         }
-        guard let line = text.split(separator: "\n").first(where: { $0.contains("listening on ") }) else {
-            throw VoiceError("the child simulator did not start")
-        }
-        let baseURL = String(line.split(separator: " ").last!)
-        let tone = folder.appendingPathComponent("tone.yaml")
-        try Self.graph(wave: "sine", encoder: "bitrate: 40000, frame-size: 40, inband-fec: true, audio-type: voice")
-            .write(to: tone, atomically: true, encoding: .utf8)
-        let me = try await VoiceBenchClient(
-            baseURL: baseURL, configuration: simulatorConfig, account: BuiltinSimulator.me, graph: tone, variables: [:],
-            folder: folder.appendingPathComponent("usage-me"))
-        let sessionId = try await me.client.parties.create(name: "usage")
-        try await me.client.parties.invite(sessionId, accountIds: members.map(\.accountId))
-        let admin = CurlHTTPClient()
-        func join(_ member: SimulatedAccount) async throws {
-            let body = try JSONSerialization.data(withJSONObject: ["actor": member.onlineId, "action": "join", "args": ["sessionId": sessionId]])
-            _ = try await admin.send(HTTPRequest(
-                method: .POST, url: "\(baseURL)/sim/admin/act", headers: [("Content-Type", "application/json")], body: body))
-            _ = try await me.wait(for: "voice.first_audio", containing: member.accountId)
-        }
-        try await join(members[0])
-        let one = try await Self.usage(seconds: seconds)
-        print(String(format: "  our side with 1 remote member: CPU %.1f %% of one core, RSS %.0f MB (peak over %d s; goal ≤ 2 %% per member, ≤ 80 MB)",
-                     one.cpu, one.rssMB, seconds))
-        for member in members.dropFirst() { try await join(member) }
-        let four = try await Self.usage(seconds: seconds)
-        print(String(format: "  our side with 4 remote members: CPU %.1f %% of one core (%.1f %% per member on average), RSS %.0f MB (peak over %d s)",
-                     four.cpu, four.cpu / 4, four.rssMB, seconds))
-        print(String(format: "  each member beyond the first adds %.1f %% of one core (the rest is fixed: our mic's Opus encoder, the mixer, the log)",
-                     (four.cpu - one.cpu) / 3))
-        await me.close()
+        print("  every member heard at every step")
     }
 }
