@@ -65,6 +65,30 @@ final class LastSentEvent: Sendable {
     var seq: UInt64? { value.withLock { $0 } }
 }
 
+/// Bounds the drafts a hook has printed but the host has not published yet: the stdout reader (a dispatch thread,
+/// never the cooperative pool) takes a credit per line and waits when none is left, so a hook that prints faster
+/// than the log takes its drafts is slowed by its own pipe instead of growing a buffer; nothing is dropped.
+final class DraftCredits: Sendable {
+    /// Lines that may wait for the publisher at once.
+    static let capacity = 256
+    private let semaphore = DispatchSemaphore(value: DraftCredits.capacity)
+    private let stopped = Atomic<Bool>(false)
+
+    /// Waits for a credit; false once the hook is being stopped.
+    func take() -> Bool {
+        while semaphore.wait(timeout: .now() + .milliseconds(200)) == .timedOut {
+            if stopped.load(ordering: .relaxed) { return false }
+        }
+        return true
+    }
+
+    /// Gives a credit back (the publisher took a line).
+    func give() { semaphore.signal() }
+
+    /// Lets a waiting reader go.
+    func stop() { stopped.store(true, ordering: .relaxed) }
+}
+
 /// Keeps one hook program running: start, restart with backoff, stop; hands lines to it in order.
 actor HookSupervisor {
     private let context: any PluginContext
@@ -77,6 +101,7 @@ actor HookSupervisor {
     private var stderrTail: [String] = []
     private var generation = 0
     private let drafts: AsyncStream<Data>.Continuation
+    private let credits = DraftCredits()
     private let publisher: Task<Void, Never>
 
     nonisolated let commandText: String
@@ -93,8 +118,10 @@ actor HookSupervisor {
         drafts = continuation
         let lastSent = LastSentEvent()
         self.lastSent = lastSent
+        let credits = self.credits
         publisher = Task {
             for await line in stream {
+                defer { credits.give() }
                 do {
                     var draft = try EventJSON.draft(
                         fromJSON: line, defaultStream: "plugin/\(context.pluginName)", source: .live)
@@ -119,10 +146,12 @@ actor HookSupervisor {
         environment["PARTYBUS_PLUGIN_DATA"] = context.dataDirectory.path
         for (key, value) in options.env ?? [:] { environment[key] = value }
         let drafts = self.drafts
+        let credits = self.credits
         let started = try HookProcess(
             executable: executable, arguments: Array(options.command.dropFirst()), environment: environment,
             cwd: options.cwd, label: context.pluginName,
             onLine: { line in
+                guard credits.take() else { return }
                 if line.first == UInt8(ascii: "{") {
                     drafts.yield(line)
                 } else {
@@ -160,6 +189,7 @@ actor HookSupervisor {
             self.process = nil
             await process.terminate(grace: .seconds(2))
         }
+        credits.stop()
         drafts.finish()
         await publisher.value
     }

@@ -63,6 +63,35 @@ struct ExecHookTests {
         await running.value
     }
 
+    @Test("a hook printing 5000 drafts at once (more than the 256 that may wait) gets every one published, in order")
+    func burstOfDrafts() async throws {
+        let dir = try TemporaryDirectory()
+        // 5000 drafts (far more than the 256 that may wait), then it waits for events like any hook.
+        let hook = try script(
+            """
+            i=0
+            while [ $i -lt 5000 ]; do
+              i=$((i + 1))
+              echo '{"type":"hook.burst","payload":{"i":'$i'}}'
+            done
+            while IFS= read -r line; do :; done
+            """, in: dir)
+        let log = try EventLog(path: dir.path("events.sqlite"))
+        let host = try host(log, dir, name: "chatty", command: [hook], events: ["test.*"])
+        let running = Task { await host.run() }
+        #expect(await eventually { host.statuses().first?.state == .running })
+        try await log.append(ping(1))
+        #expect(try await eventually(timeout: .seconds(60)) {
+            try log.read(filter: EventFilter(types: ["hook.burst"]), limit: 10_000).count == 5000
+        })
+        let numbers = try log.read(filter: EventFilter(types: ["hook.burst"]), limit: 10_000).map { event in
+            try #require(try JSONSerialization.jsonObject(with: event.payload) as? [String: Int])["i"] ?? 0
+        }
+        #expect(numbers.count == 5000 && numbers == Array(1...5000), "in order, none lost, none twice")
+        running.cancel()
+        await running.value
+    }
+
     @Test("a hook that exits at once is reported, restarted with backoff, and the engine goes on")
     func exitsAtOnce() async throws {
         let dir = try TemporaryDirectory()
