@@ -13,6 +13,7 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev  # voice graphs
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice libopus-dev
   chromium python3-venv  # the web UI's browser test (Playwright drives /usr/bin/chromium; scripts/install-test-tools.sh)
+  coturn iproute2 iptables qrencode  # P2P: the TURN/STUN server and NAT namespaces of the tests; QR codes of tokens
 )
 
 missing=()

@@ -146,6 +146,10 @@ public final class NATLab: @unchecked Sendable {
         let nsfd = open("/var/run/netns/\(namespace)", O_RDONLY)
         guard nsfd >= 0 else { throw P2PError("cannot open namespace \(namespace)") }
         defer { close(nsfd) }
+        // glibc's setns(2) is not in Swift's Glibc module (it needs _GNU_SOURCE): look it up by name.
+        typealias SetNS = @convention(c) (CInt, CInt) -> CInt
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "setns") else { throw P2PError("setns is not available") }
+        let setns = unsafeBitCast(symbol, to: SetNS.self)
         guard setns(nsfd, 0x4000_0000) == 0 else { throw P2PError("setns(\(namespace)) failed: errno \(errno)") }
         let fd = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw P2PError("socket() failed in \(namespace)") }

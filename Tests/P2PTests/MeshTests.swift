@@ -29,9 +29,11 @@ struct MeshTests {
         #expect(try await nodes[0].node.send(topic: "all", body: [9]) == 4)
         #expect(try await nodes[1].node.send(topic: "one", body: [1], to: nodes[3].node.peerID) == 1)
         for index in 1..<5 {
-            #expect(await nodes[index].eventually { nodes[index].messages.contains { $0.topic == "all" } }, "node \(index)")
+            let node = nodes[index]
+            #expect(await node.eventually { node.messages.contains { $0.topic == "all" } }, "node \(index)")
         }
-        #expect(await nodes[3].eventually { nodes[3].messages.contains { $0.topic == "one" } })
+        let third = nodes[3]
+        #expect(await third.eventually { third.messages.contains { $0.topic == "one" } })
         try await Task.sleep(for: .milliseconds(200))
         #expect(!nodes[2].messages.contains { $0.topic == "one" } && !nodes[4].messages.contains { $0.topic == "one" })
 
@@ -39,8 +41,9 @@ struct MeshTests {
         let leaving = nodes[2].node.peerID
         await nodes[2].stop()
         for index in [0, 1, 3, 4] {
-            #expect(await nodes[index].eventually(.seconds(8)) {
-                await nodes[index].node.peers().first { $0.peer == leaving }?.state == "disconnected"
+            let node = nodes[index]
+            #expect(await node.eventually(.seconds(8)) {
+                await node.node.peers().first { $0.peer == leaving }?.state == "disconnected"
             }, "node \(index) noticed 2 left")
         }
         nodes[2] = try await TestNode.loopback(config, folder: folders[2])
@@ -55,7 +58,8 @@ struct MeshTests {
         }
         #expect(try await nodes[2].node.send(topic: "back", body: [2]) == 4)
         for index in [0, 1, 3, 4] {
-            #expect(await nodes[index].eventually { nodes[index].messages.contains { $0.topic == "back" } })
+            let node = nodes[index]
+            #expect(await node.eventually { node.messages.contains { $0.topic == "back" } })
         }
         for node in nodes { await node.stop() }
     }

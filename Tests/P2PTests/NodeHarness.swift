@@ -8,8 +8,8 @@ import Synchronization
 final class TestNode: Sendable {
     let node: P2PNode
     let task: Task<Void, any Error>
-    let collected = Mutex<[EventDraft]>([])
-    let received = Mutex<[ReceivedMessage]>([])
+    let collected = Locked<[EventDraft]>([])
+    let received = Locked<[ReceivedMessage]>([])
     private let readers: [Task<Void, Never>]
     let folder: URL
 
@@ -86,4 +86,11 @@ extension NATLab {
         let (socket, hostAddress) = try await endpoint(site: site)
         return try await TestNode(socket: socket, hosts: [hostAddress], configuration: configuration)
     }
+}
+
+/// A value behind a lock, shareable between tasks (a `Mutex` cannot be captured by copy).
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<T: Sendable>(_ body: (inout Value) -> T) -> T { mutex.withLock { body(&$0) } }
 }

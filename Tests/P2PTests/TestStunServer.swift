@@ -5,7 +5,7 @@ import Synchronization
 /// requests (to exercise retransmissions) or lie about the port (to look like a symmetric NAT).
 final class TestStunServer: Sendable {
     let socket: UDPSocket
-    let requestsSeen = Mutex<Int>(0)
+    let requestsSeen = Locked<Int>(0)
     let dropFirst: Int
     let portShift: UInt16
     private let task: Task<Void, Never>

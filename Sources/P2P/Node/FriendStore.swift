@@ -32,7 +32,10 @@ struct FriendStore {
         guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
             throw P2PError("could not write \(temporary.path)")
         }
-        _ = try FileManager.default.replaceItemAt(file, withItemAt: temporary)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+        // rename(2) replaces the old file atomically (FileManager.replaceItemAt wants the old file to exist).
+        guard rename(temporary.path, file.path) == 0 else {
+            try? FileManager.default.removeItem(at: temporary)
+            throw P2PError("could not replace \(file.path): errno \(errno)")
+        }
     }
 }
