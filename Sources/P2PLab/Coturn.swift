@@ -38,7 +38,9 @@ public final class Coturn: Sendable {
                       "--pidfile", "/tmp/partybus-coturn-\(port).pid", "--userdb", "/tmp/partybus-coturn-\(port).db"]
         for ip in listening { arguments += ["--listening-ip", ip] }
         process.arguments = arguments + extra
-        process.standardOutput = FileHandle.nullDevice
+        // Its log (no secrets: the test credential) helps when a relay test fails.
+        FileManager.default.createFile(atPath: "/tmp/partybus-coturn-\(port).log", contents: nil)
+        process.standardOutput = FileHandle(forWritingAtPath: "/tmp/partybus-coturn-\(port).log") ?? FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process

@@ -19,6 +19,7 @@ struct P2PDaemonTests {
                   listen: "127.0.0.1:0"
                   includeLoopback: true
                   keepaliveSeconds: 2
+                  peerTimeoutSeconds: 6
                 """.write(toFile: config, atomically: true, encoding: .utf8)
             daemon = try Engine.start(dir: dir, config: config)
             let socket = dir.path("data/sim/control.sock")

@@ -96,6 +96,25 @@ public final class UDPSocket: DatagramSender, Sendable {
         }
     }
 
+    /// Sends with a one-off IP TTL (a hole-punching "opener" that opens our NAT but dies before the peer's NAT, so
+    /// the peer's NAT keeps no unanswered entry that would make it change our peer's port). Socket option, write
+    /// and reset run back to back on the event loop.
+    public func send(_ bytes: [UInt8], to address: UDPAddress, ttl: Int) {
+        guard address.isIPv4, let remote = try? address.socketAddress() else { return send(bytes, to: address) }
+        let channel = self.channel
+        let counters = self.counters
+        channel.eventLoop.execute {
+            let option = ChannelOptions.Types.SocketOption(level: .ip, name: NIOBSDSocket.Option(rawValue: IP_TTL))
+            try? channel.syncOptions?.setOption(option, value: SocketOptionValue(ttl))
+            var buffer = channel.allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer)).whenFailure { _ in
+                counters.sendFailed.add(1, ordering: .relaxed)
+            }
+            try? channel.syncOptions?.setOption(option, value: 64)
+        }
+    }
+
     /// Closes the socket; the received stream finishes.
     public func close() async {
         try? await channel.close()

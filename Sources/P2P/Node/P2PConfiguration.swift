@@ -27,6 +27,11 @@ public struct P2PConfiguration: Sendable {
     public var rekeyAfter: Duration = .seconds(120)
     /// Default token lifetime.
     public var tokenLifetime: Duration = PartyToken.defaultLifetime
+    /// IP TTL of punching "openers": the first probes after a handshake, and direct initiations when a relay carries
+    /// the handshake. 2 passes the home NAT and dies before the peer's (nil: never lower the TTL).
+    public var openerTTL: Int? = 2
+    /// How long after a handshake probes are openers.
+    public var openerPhase: Duration = .milliseconds(400)
     /// Also offer loopback addresses as host candidates (tests on one machine).
     public var includeLoopback = false
 

@@ -541,8 +541,10 @@ public actor P2PNode {
         guard let link = links[peer], link.current != nil else { return }
         links[peer]?.lastProbe = .now
         let nonce = UInt64.random(in: 0...UInt64.max)
+        let opener = ContinuousClock.now < link.connectedAt + configuration.openerPhase ? configuration.openerTTL : nil
         for address in directTargets(link) {
-            if let packet = seal(.probe(nonce: nonce), peer: peer) { transmit(packet, on: .direct(address)) }
+            guard let packet = seal(.probe(nonce: nonce), peer: peer) else { continue }
+            if let ttl = opener, !address.isLoopback { socket.send(packet, to: address, ttl: ttl) } else { transmit(packet, on: .direct(address)) }
         }
     }
 
@@ -580,7 +582,14 @@ public actor P2PNode {
         guard var link = links[peer], link.pending != nil else { return }
         link.pendingLastSent = .now
         links[peer] = link
-        for address in directTargets(link) { transmit(link.pendingBytes, on: .direct(address)) }
+        // With a relay carrying the handshake, direct initiations are openers (see `openerTTL`); without one they
+        // must reach the peer.
+        let opener = allocation != nil ? configuration.openerTTL : nil
+        for address in directTargets(link) {
+            if let ttl = opener, !address.isLoopback { socket.send(link.pendingBytes, to: address, ttl: ttl) } else {
+                transmit(link.pendingBytes, on: .direct(address))
+            }
+        }
         if allocation != nil {
             for candidate in link.candidates where !candidate.address.isLoopback || configuration.includeLoopback {
                 transmit(link.pendingBytes, on: .relayed(candidate.address))

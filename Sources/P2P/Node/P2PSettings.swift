@@ -4,7 +4,7 @@ import Foundation
 /// The `p2p:` config section: `enabled` (bool, default true), `listen` ("host:port", default "0.0.0.0:0"),
 /// `stunServers` (["ip:port"], default none), `turn` ({address "ip:port", username, password}; default none),
 /// `includeLoopback` (offer 127.0.0.1 as a host candidate, for one-machine tests; default false),
-/// `keepaliveSeconds` (1–24, default 15), `tokenLifetimeSeconds` (60–86400, default 3600).
+/// `keepaliveSeconds` (1–24, default 15), `peerTimeoutSeconds` (3–600, default 40), `tokenLifetimeSeconds` (60–86400, default 3600).
 public struct P2PSettings: Sendable {
     /// Whether the daemon runs a P2P node.
     public var enabled = true
@@ -76,6 +76,7 @@ public struct P2PSettings: Sendable {
         default: throw P2PError("p2p.includeLoopback must be true or false")
         }
         if let seconds = try number("keepaliveSeconds", 1...24) { configuration.keepaliveInterval = .seconds(seconds) }
+        if let seconds = try number("peerTimeoutSeconds", 3...600) { configuration.peerTimeout = .seconds(seconds) }
         if let seconds = try number("tokenLifetimeSeconds", 60...86400) { configuration.tokenLifetime = .seconds(seconds) }
     }
 }
