@@ -34,7 +34,7 @@ public final class Coturn: Sendable {
         arguments += ["-n", "--no-cli", "--no-tls", "--no-dtls", "--listening-port", String(port),
                       "--realm", Coturn.realm, "--lt-cred-mech", "--user", "\(Coturn.user):\(Coturn.password)",
                       "--fingerprint", "--allow-loopback-peers", "--relay-ip", listening[0],
-                      "--min-port", "49152", "--max-port", "49500", "--log-file", "stdout", "--simple-log",
+                      "--min-port", "49152", "--max-port", "49500", "--log-file", "stdout", "--simple-log", "--verbose",
                       "--pidfile", "/tmp/partybus-coturn-\(port).pid", "--userdb", "/tmp/partybus-coturn-\(port).db"]
         for ip in listening { arguments += ["--listening-ip", ip] }
         process.arguments = arguments + extra

@@ -582,14 +582,9 @@ public actor P2PNode {
         guard var link = links[peer], link.pending != nil else { return }
         link.pendingLastSent = .now
         links[peer] = link
-        // With a relay carrying the handshake, direct initiations are openers (see `openerTTL`); without one they
-        // must reach the peer.
-        let opener = allocation != nil ? configuration.openerTTL : nil
-        for address in directTargets(link) {
-            if let ttl = opener, !address.isLoopback { socket.send(link.pendingBytes, to: address, ttl: ttl) } else {
-                transmit(link.pendingBytes, on: .direct(address))
-            }
-        }
+        // Direct initiations go at the normal TTL: a cone inviter must receive them (the relay rendezvous is not
+        // reliable yet, see docs/p2p.md "Known limits").
+        for address in directTargets(link) { transmit(link.pendingBytes, on: .direct(address)) }
         if allocation != nil {
             for candidate in link.candidates where !candidate.address.isLoopback || configuration.includeLoopback {
                 transmit(link.pendingBytes, on: .relayed(candidate.address))

@@ -162,7 +162,7 @@ public final class TurnAllocation: Sendable {
             StunAttribute(type: StunAttributeType.xorPeerAddress, value: StunAddressCodec.encodeXOR(peer, transactionID: tx)),
             StunAttribute(type: StunAttributeType.data, value: data),
         ])
-        return StunCodec.encode(message, fingerprint: false)
+        return StunCodec.encode(message)
     }
 
     /// Sends data to a peer through the relay.
