@@ -56,6 +56,9 @@ struct MeshTests {
             let peers = await nodes[index].node.peers()
             #expect(peers.allSatisfy { $0.state == "connected" }, "node \(index): \(peers.map(\.state))")
         }
+        for index in [0, 1, 3, 4] {
+            #expect(await nodes[2].node.waitConnected(nodes[index].node.peerID, timeout: .seconds(10)) != nil, "2 got \(index) back")
+        }
         #expect(try await nodes[2].node.send(topic: "back", body: [2]) == 4)
         for index in [0, 1, 3, 4] {
             let node = nodes[index]
