@@ -126,7 +126,7 @@ public actor P2PNode {
 
     /// Stops the node: releases the relay, closes the socket.
     public func shutdown() async {
-        if let allocation { try? await allocation.refresh(lifetime: 0) }
+        allocation?.release()
         jobSink.finish()
         await socket.close()
         eventSink.finish()

@@ -155,6 +155,16 @@ public final class TurnAllocation: Sendable {
                                 what: "Refresh")
     }
 
+    /// Releases the allocation with one Refresh (lifetime 0) and does not wait for the answer (used at shutdown,
+    /// when nothing reads the socket any more; the server frees it at its lifetime otherwise).
+    public func release() {
+        let (realm, nonce, key) = auth.withLock { ($0.realm, $0.nonce, $0.key) }
+        let request = StunMessage(method: .refresh, messageClass: .request, attributes: [
+            StunAttribute(type: StunAttributeType.lifetime, value: StunCodec.bigEndian(0)),
+        ] + TurnAllocation.credentials(server.username, realm, nonce))
+        client.sender.send(StunCodec.encode(request, integrityKey: key), to: server.address)
+    }
+
     /// A Send indication carrying `data` to `peer` through the relay.
     public func sendIndication(_ data: [UInt8], to peer: UDPAddress) -> [UInt8] {
         let tx = (0..<12).map { _ in UInt8.random(in: 0...255) }
