@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C bindings
@@ -114,11 +115,31 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Serverless P2P party mode (issue 13): STUN, party tokens, Noise-IK handshake + AEAD, punching, TURN, mesh.
+        .target(
+            name: "P2P",
+            dependencies: [
+                "PartyBusPluginAPI",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // Network namespaces with NAT routers and coturn, for the P2P tests and `partybus bench p2p` (needs root).
+        .target(
+            name: "P2PLab",
+            dependencies: ["P2P"],
+            swiftSettings: strictSettings
+        ),
+
         // The daemon: the single writer of a data folder's log, its services and the control API (HTTP + JSON).
         .target(
             name: "PartyBusDaemon",
             dependencies: [
-                "PartyBusCore", "PSN", "PSNSimulator", "PSNSimulatorMedia", "PartyVoice", "Voice",
+                "PartyBusCore", "PSN", "PSNSimulator", "PSNSimulatorMedia", "PartyVoice", "Voice", "P2P",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -155,7 +176,7 @@ let package = Package(
         .executableTarget(
             name: "partybus",
             dependencies: [
-                "PartyBusCore", "PartyBusDaemon", "ExecHooks", "Webhook", "CSQLite", "PSN", "PSNSimulator", "PSNSimulatorMedia", "Voice", "PartyVoice",
+                "PartyBusCore", "PartyBusDaemon", "ExecHooks", "Webhook", "CSQLite", "PSN", "PSNSimulator", "PSNSimulatorMedia", "Voice", "PartyVoice", "P2P", "P2PLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -233,6 +254,11 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "P2PTests",
+            dependencies: ["P2P", "P2PLab", "PartyBusTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .testTarget(

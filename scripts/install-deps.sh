@@ -14,6 +14,7 @@ packages=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice libopus-dev
   chromium python3-venv  # the web UI's browser test (Playwright drives /usr/bin/chromium; scripts/install-test-tools.sh)
   ffmpeg           # the OBS tests' SRT and RTP viewers (what OBS's Media Source runs), `partybus bench obs`
+  coturn iproute2 iptables qrencode  # P2P: the TURN/STUN server and NAT namespaces of the tests; QR codes of tokens
 )
 
 missing=()

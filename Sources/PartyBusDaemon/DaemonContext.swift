@@ -2,6 +2,7 @@ public import Foundation
 public import PSN
 public import PartyBusCore
 public import PartyVoice
+public import P2P
 
 /// Everything a control request may use, shared by the daemon's parts: the log (which this process alone writes),
 /// the PSN client, the projections the status is read from, and voice when it runs.
@@ -30,13 +31,16 @@ public final class DaemonContext: Sendable {
     public let startedAt: Date
     /// The Prometheus registry behind `/metrics` (nil for a CLI command answering in-process).
     public let metrics: DaemonMetrics?
+    /// The P2P node (issue 13), when `p2p.enabled` and inside the daemon.
+    public let p2p: P2PNode?
 
     /// A context over running parts.
     public init(
         config: PartyBusConfig, log: EventLog, client: PSNClient, voice: PartyVoice?, simulated: Bool, inProcess: Bool,
-        parties: LiveProjection<PartyProjection>, metrics: DaemonMetrics? = nil
+        parties: LiveProjection<PartyProjection>, metrics: DaemonMetrics? = nil, p2p: P2PNode? = nil
     ) {
         self.metrics = metrics
+        self.p2p = p2p
         self.config = config
         self.log = log
         self.client = client

@@ -4,6 +4,7 @@ public import PSN
 public import PSNSimulator
 public import PartyBusCore
 public import PartyVoice
+public import P2P
 import ServiceLifecycle
 import UnixSignals
 
@@ -32,6 +33,8 @@ public struct PartyBusDaemon: Sendable {
         public var catalog: PluginCatalog
         /// Called with every event appended while the daemon runs (the terminal echo), if set.
         public var echo: (@Sendable (Event) -> Void)?
+        /// The P2P node's settings (the `p2p:` section); nil or disabled runs no node.
+        public var p2p: P2PSettings?
 
         /// Options; see each property.
         public init(
@@ -76,6 +79,15 @@ public struct PartyBusDaemon: Sendable {
         }
     }
 
+    /// The P2P node of these settings: its socket bound and identity loaded (`<data>/p2p-identity.key`, 0600).
+    static func p2pNode(_ settings: P2PSettings?, folder: URL) async throws -> P2PNode? {
+        guard let settings, settings.enabled else { return nil }
+        let (socket, hosts) = try await P2PNode.bind(
+            host: settings.listenHost, port: settings.listenPort, includeLoopback: settings.configuration.includeLoopback)
+        return try P2PNode(socket: socket, identity: try IdentityKey.loadOrCreate(in: folder), hostAddresses: hosts,
+                           configuration: settings.configuration, dataFolder: folder)
+    }
+
     /// Takes the data folder's lock, then runs until SIGINT/SIGTERM. Throws `DataFolderLockError` at once when
     /// another process holds the folder.
     public func run() async throws {
@@ -98,9 +110,10 @@ public struct PartyBusDaemon: Sendable {
         let voice = options.voice.map {
             PartyVoice(client: client, log: log, parties: parties, options: $0, autoStart: options.voiceAutoStart, source: source, logger: logger)
         }
+        let p2p = try await Self.p2pNode(options.p2p, folder: folder)
         let context = DaemonContext(
             config: options.config, log: log, client: client, voice: voice, simulated: options.simulator != nil,
-            inProcess: false, parties: parties, metrics: metrics)
+            inProcess: false, parties: parties, metrics: metrics, p2p: p2p)
         let firstSeq = log.head + 1
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -120,6 +133,11 @@ public struct PartyBusDaemon: Sendable {
             try await PSNSession.run(client: client, simulator: simulator, parties: parties, log: log, logger: logger)
         }))
         if let voice { services.append(.init(service: DaemonPart("voice") { try await voice.run(from: firstSeq) })) }
+        if let p2p {
+            services.append(.init(service: DaemonPart("p2p") {
+                try await P2PService.run(node: p2p, log: log, from: firstSeq, logger: logger)
+            }))
+        }
         services.append(.init(service: ControlServer(
             context: context, socketPath: ControlServer.socketPath(in: folder), settings: options.api, logger: logger)))
         if options.scene, let simulator {

@@ -63,6 +63,7 @@ struct GlobalOptions: ParsableArguments {
     /// (values for `${…}` variables of the audio graphs).
     static let sections: [(String, ConfigSchema)] = [
         ("psn", PSNSettings.schema), ("sim", .any), ("voice", .any), ("api", APISettings.schema),
+        ("p2p", .any),
     ]
 
     /// The event log path for commands that only read it.

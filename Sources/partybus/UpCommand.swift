@@ -5,6 +5,7 @@ import PSNSimulator
 import PartyBusCore
 import PartyBusDaemon
 import PartyVoice
+import P2P
 
 /// `partybus up`: run the daemon headless until SIGINT or SIGTERM.
 struct UpCommand: AsyncParsableCommand {
@@ -57,10 +58,16 @@ struct UpCommand: AsyncParsableCommand {
             printError("error: \(config.file ?? "configuration"): \(error)")
             throw ExitCode(2)
         }
-        let options = PartyBusDaemon.Options(
+        var options = PartyBusDaemon.Options(
             config: config, psn: settings, simulator: simulator, scene: profile.simulated && !noScene, voice: voice,
             voiceAutoStart: VoiceSupport.bool(config, "autoStart", default: true), api: APISettings.from(config),
             catalog: BuiltinPlugins.catalog, echo: echo)
+        do {
+            options.p2p = try P2PSettings(section: config.sections["p2p"])
+        } catch let error as P2PError {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
         do {
             try await PartyBusDaemon(options: options, logger: Logging.engine).run()
         } catch let error as DataFolderLockError {

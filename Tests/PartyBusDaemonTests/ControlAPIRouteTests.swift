@@ -186,6 +186,18 @@ struct ControlAPIRouteTests {
                 #expect(refused.errorMessage?.contains("voice") == true, "\(operation.key): \(refused.text)")
             }
 
+            // P2P: every documented p2p operation refuses with 409 while the node is off (this context runs none;
+            // CLITests.P2PDaemonTests drives them against real daemons).
+            let p2pBodies: [String: [String: any Sendable]] = [
+                "POST /v1/p2p/peers": ["token": "pb1aaaa"], "POST /v1/p2p/send": ["topic": "t", "body": "x"],
+            ]
+            for operation in document.operations where operation.path.hasPrefix("/v1/p2p") {
+                let refused = try await driver.call(
+                    operation.method, operation.path, operation.path.contains("{peer}") ? ["peer": String(repeating: "a", count: 52)] : [:],
+                    json: p2pBodies[operation.key], expect: 409)
+                #expect(refused.errorMessage?.contains("P2P") == true, "\(operation.key): \(refused.text)")
+            }
+
             // Events: a filtered range, the last few.
             let head = fixture.context.log.head
             let range = try await driver.call(
