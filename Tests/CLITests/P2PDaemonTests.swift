@@ -16,6 +16,7 @@ struct P2PDaemonTests {
             config = dir.path("partybus.yaml")
             try """
                 p2p:
+                  enabled: true
                   listen: "127.0.0.1:0"
                   includeLoopback: true
                   keepaliveSeconds: 2

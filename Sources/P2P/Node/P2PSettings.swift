@@ -1,13 +1,13 @@
 public import PartyBusPluginAPI
 import Foundation
 
-/// The `p2p:` config section: `enabled` (bool, default true), `listen` ("host:port", default "0.0.0.0:0"),
+/// The `p2p:` config section: `enabled` (bool, default false: a node that answers on the network is opt-in), `listen` ("host:port", default "0.0.0.0:0"),
 /// `stunServers` (["ip:port"], default none), `turn` ({address "ip:port", username, password}; default none),
 /// `includeLoopback` (offer 127.0.0.1 as a host candidate, for one-machine tests; default false),
 /// `keepaliveSeconds` (1–24, default 15), `peerTimeoutSeconds` (3–600, default 40), `tokenLifetimeSeconds` (60–86400, default 3600).
 public struct P2PSettings: Sendable {
-    /// Whether the daemon runs a P2P node.
-    public var enabled = true
+    /// Whether the daemon runs a P2P node (opt-in: `p2p.enabled: true`).
+    public var enabled = false
     /// Where the node's UDP socket binds.
     public var listenHost = "0.0.0.0"
     /// Port (0 picks one).
