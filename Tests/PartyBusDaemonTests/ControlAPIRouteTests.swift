@@ -237,7 +237,7 @@ struct ControlAPIRouteTests {
             let listing = try await driver.call("GET", "/v1/graphs", expect: 200).object()
             #expect(listing["voiceGraph"] as? String == "headless-test.yaml")
             let names = (listing["graphs"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-            #expect(names == ["headless-test.yaml", "listen-only.yaml", "obs.yaml", "party-voice.yaml"])
+            #expect(names == ["headless-test.yaml", "headless.yaml", "listen-only.yaml", "obs-per-speaker.yaml", "obs.yaml", "party-voice.yaml"])
             let graph = try await driver.call("GET", "/v1/graphs/{name}", ["name": "headless-test.yaml"], expect: 200).object()
             let text = try #require(graph["text"] as? String)
             #expect(text == (try graphs.text("headless-test.yaml")))
@@ -349,7 +349,8 @@ struct ControlAPIRouteTests {
             }
 
             // Every documented required body field is required: an empty object is a 400 naming one.
-            for operation in document.operations where !operation.path.hasPrefix("/v1/voice") {
+            // (Voice and P2P are off in this fixture: their routes answer 409 before reading a body.)
+            for operation in document.operations where !operation.path.hasPrefix("/v1/voice") && !operation.path.hasPrefix("/v1/p2p") {
                 guard let schema = try document.requestSchema(of: operation) else { continue }
                 let required = schema["required"]?.sequence?.compactMap(\.string) ?? []
                 guard !required.isEmpty else { continue }
