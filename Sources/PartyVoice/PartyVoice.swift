@@ -131,7 +131,7 @@ public actor PartyVoice {
         }
         guard let me = try await client.tokens.accountId() else { throw VoiceError("not signed in") }
         let spec = try GraphFile.load(options.graphFile.path, variables: options.variables)
-        let graph = try VoiceGraph(spec: spec)
+        let graph = try VoiceGraph(spec: spec, taps: options.taps, sessionId: sessionId)
         try graph.start()
         let state = RunningVoice(sessionId: sessionId, me: me, graph: graph)
         running = state

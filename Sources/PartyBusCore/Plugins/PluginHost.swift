@@ -30,6 +30,8 @@ public final class PluginHost: Sendable {
         public var logger: Logger
         /// Milliseconds since 1970.
         public var clock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        /// Voice taps plugins may open (`partybus up` with voice); nil otherwise.
+        public var voiceTaps: (any VoiceTapSource)?
 
         /// Options with the defaults above.
         public init(dataRoot: URL, logger: Logger) {
@@ -54,7 +56,7 @@ public final class PluginHost: Sendable {
             }
             let context = try EngineContext(
                 pluginName: registration.name, log: log, source: options.source, dataRoot: options.dataRoot,
-                logger: options.logger, recorder: options.recorder, clock: options.clock)
+                logger: options.logger, recorder: options.recorder, clock: options.clock, voiceTaps: options.voiceTaps)
             runners.append(PluginRunner(registration: registration, context: context, log: log, options: options))
         }
         self.runners = runners

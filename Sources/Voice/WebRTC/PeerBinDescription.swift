@@ -42,7 +42,7 @@ struct PeerBinDescription: Sendable, Equatable {
             exit = meter
             target = rendered.target
             volume = spec.peer?.tap.map { "\($0)_\(suffix)" }
-            parts.append("\(webrtc). ! queue ! \(rendered.text) ! level name=\(meter!) interval=100000000 post-messages=true")
+            parts.append("\(webrtc). ! queue name=recvq_\(suffix) ! \(rendered.text) ! level name=\(meter!) interval=100000000 post-messages=true")
         }
         return PeerBinDescription(
             text: parts.joined(separator: "  "), sendEntry: sendEntry, receiveExit: exit, receiveTarget: target,

@@ -20,6 +20,10 @@ public final class VoiceGraph: Sendable {
     private let running = Atomic<Bool>(false)
     private let sawEndOfStream = Atomic<Bool>(false)
     private let busDone = Mutex<Bool>(false)
+    /// Where this graph's taps feed (nil: no taps).
+    private let tapHub: VoiceTapHub?
+    /// The party the graph talks in, stamped on tap buffers.
+    private let tapSession: String?
 
     /// The pipeline element (for probes).
     var pipelineElement: UnsafeMutablePointer<GstElement> { pipeline.pipeline }
@@ -28,8 +32,10 @@ public final class VoiceGraph: Sendable {
     public var micTap: String? { spec.taps.first { $0.name == "mic" }?.node }
 
     /// Builds the pipeline of `spec` (nothing plays yet).
-    public init(spec: GraphSpec) throws {
+    public init(spec: GraphSpec, taps: VoiceTapHub? = nil, sessionId: String? = nil) throws {
         self.spec = spec
+        tapHub = taps
+        tapSession = sessionId
         pipeline = try GraphPipeline(description: LaunchDescription.make(spec))
         (events, continuation) = AsyncStream.makeStream(of: VoiceGraphEvent.self, bufferingPolicy: .bufferingNewest(4096))
     }
@@ -41,6 +47,7 @@ public final class VoiceGraph: Sendable {
 
     /// Starts playing and starts reading the pipeline's bus.
     public func start() throws {
+        attachGraphTaps()
         try pipeline.play()
         running.store(true, ordering: .sequentiallyConsistent)
         let pipeline = self.pipeline
@@ -256,12 +263,37 @@ public final class VoiceGraph: Sendable {
         }
         guard claimed else { throw VoiceError("peer '\(peer)' is already in the graph") }
         do {
+            attachPeerTaps(bin, suffix: suffix)
             try bin.attach(to: pipeline.pipeline, micTap: send ? micTap : nil)
         } catch {
             peers.withLock { bins in if bins[peer] === bin { bins[peer] = nil } }
             throw error
         }
         return bin
+    }
+
+    /// Probes the mix (the `party-mix` tap's node, decoded) and the mic (RTP into the `mic` tap's node).
+    private func attachGraphTaps() {
+        guard let hub = tapHub else { return }
+        if let mix = spec.taps.first(where: { $0.name == "party-mix" })?.node {
+            TapPoint(hub: hub, tap: .mix, peer: nil, sessionId: tapSession, rtp: false)
+                .attach(to: pipeline.pipeline, element: mix, pad: "src")
+        }
+        if let mic = micTap {
+            TapPoint(hub: hub, tap: .mic, peer: nil, sessionId: tapSession, rtp: true)
+                .attach(to: pipeline.pipeline, element: mic, pad: "sink")
+        }
+    }
+
+    /// Probes a peer's received RTP (after the jitterbuffer) and its decoded audio (after its volume).
+    private func attachPeerTaps(_ bin: PeerBin, suffix: String) {
+        guard let hub = tapHub, bin.description.receiveExit != nil else { return }
+        TapPoint(hub: hub, tap: .peerPackets, peer: bin.peer, sessionId: tapSession, rtp: true)
+            .attach(to: bin.bin, element: "recvq_\(suffix)", pad: "src")
+        if let meter = bin.description.meter {
+            TapPoint(hub: hub, tap: .peerAudio, peer: bin.peer, sessionId: tapSession, rtp: false)
+                .attach(to: bin.bin, element: meter, pad: "src")
+        }
     }
 
     /// A peer id as GStreamer element names allow it.
