@@ -109,7 +109,7 @@ let package = Package(
         .target(
             name: "PartyBusDaemon",
             dependencies: [
-                "PartyBusCore", "PSN", "PSNSimulator", "PSNSimulatorMedia", "PartyVoice", "Voice",
+                "PartyBusCore", "PSN", "PSNSimulator", "PSNSimulatorMedia", "PartyVoice", "Voice", "AutoRecord",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -128,6 +128,13 @@ let package = Package(
             path: "Plugins/ExecHooks",
             swiftSettings: strictSettings
         ),
+        // Records party voice from the voice taps: Ogg Opus per speaker, the mic, the mix (issue 11).
+        .target(
+            name: "AutoRecord",
+            dependencies: ["PartyBusPluginAPI"],
+            path: "Plugins/AutoRecord",
+            swiftSettings: strictSettings
+        ),
         // Example of a third-party plugin, loaded at run time from its .so.
         .target(
             name: "ExamplePlugin",
@@ -140,7 +147,7 @@ let package = Package(
         .executableTarget(
             name: "partybus",
             dependencies: [
-                "PartyBusCore", "PartyBusDaemon", "ExecHooks", "CSQLite", "PSN", "PSNSimulator", "PSNSimulatorMedia", "Voice", "PartyVoice",
+                "PartyBusCore", "PartyBusDaemon", "ExecHooks", "AutoRecord", "CSQLite", "PSN", "PSNSimulator", "PSNSimulatorMedia", "Voice", "PartyVoice",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -169,7 +176,12 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["PartyBusCore", "PartyBusTestSupport", "PartyBusDaemon"],
+            dependencies: ["PartyBusCore", "PartyBusTestSupport", "PartyBusDaemon", "AutoRecord"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AutoRecordTests",
+            dependencies: ["AutoRecord", "PartyBusTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -74,19 +74,16 @@ public final class VoiceTapSubscription: Sendable {
     private let continuation: AsyncStream<VoiceTapBuffer>.Continuation
     private let drops = Atomic<Int>(0)
     private let delivered = Atomic<Int>(0)
-    private let onCancel: Mutex<(@Sendable () -> Void)?>
+    private let onCancel: CancelOnce
 
     /// A subscription a `VoiceTapSource` hands out; `onCancel` detaches it from the source.
     public init(tap: VoiceTapName, capacity: Int, onCancel: @escaping @Sendable () -> Void) {
         self.tap = tap
         self.capacity = max(capacity, 1)
         (buffers, continuation) = AsyncStream.makeStream(of: VoiceTapBuffer.self, bufferingPolicy: .bufferingOldest(max(capacity, 1)))
-        self.onCancel = Mutex(onCancel)
-        let detach = self.onCancel
-        continuation.onTermination = { _ in
-            let cancel = detach.withLock { value in defer { value = nil }; return value }
-            cancel?()
-        }
+        let detach = CancelOnce(onCancel)
+        self.onCancel = detach
+        continuation.onTermination = { _ in detach.run() }
     }
 
     /// Buffers dropped because the consumer was behind (never silently: this counts them).
@@ -115,6 +112,16 @@ public final class VoiceTapSubscription: Sendable {
     public func cancel() { continuation.finish() }
 
     deinit { continuation.finish() }
+}
+
+/// Runs a closure at most once, from any thread.
+private final class CancelOnce: Sendable {
+    private let action: Mutex<(@Sendable () -> Void)?>
+    init(_ action: @escaping @Sendable () -> Void) { self.action = Mutex(action) }
+    func run() {
+        let taken = action.withLock { value in defer { value = nil }; return value }
+        taken?()
+    }
 }
 
 /// Where taps come from (the daemon's voice engine). Opening a tap works whether or not voice runs: buffers flow

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AutoRecord
 import ExecHooks
 import Foundation
 import Logging
@@ -80,7 +81,7 @@ struct Profile {
 
 /// The plugins compiled into this executable.
 enum BuiltinPlugins {
-    static var catalog: PluginCatalog { PluginCatalog(builtins: [ExecHookPlugin.self]) }
+    static var catalog: PluginCatalog { PluginCatalog(builtins: [ExecHookPlugin.self, AutoRecordPlugin.self]) }
 }
 
 /// Writes a line to standard error.

@@ -1,6 +1,7 @@
 import CGStreamer
 import Dispatch
 import Foundation
+import PartyBusPluginAPI
 import Synchronization
 
 /// A voice graph running with its WebRTC peers: the pipeline built from a `GraphSpec`, one bin per peer added and

@@ -1,6 +1,7 @@
 import CGStreamer
 public import Logging
 public import PartyBusCore
+public import PartyBusPluginAPI
 import Synchronization
 
 /// The daemon's voice taps (`VoiceTapSource` of the plugin API): plugins open a tap here once; every voice graph
@@ -133,12 +134,12 @@ struct RTPPacket {
 }
 
 private func tapReceived(
-    _ context: UnsafeMutableRawPointer?, _ data: UnsafePointer<UInt8>?, _ size: Int, _ monotonic: Int64,
+    _ context: UnsafeMutableRawPointer?, _ data: UnsafePointer<UInt8>?, _ size: UInt, _ monotonic: Int,
     _ format: Int32, _ rate: Int32, _ channels: Int32
 ) {
     guard let context, let data else { return }
     Unmanaged<TapPoint>.fromOpaque(context).takeUnretainedValue()
-        .received(UnsafeBufferPointer(start: data, count: size), monotonic: monotonic, format: format, rate: rate, channels: channels)
+        .received(UnsafeBufferPointer(start: data, count: Int(size)), monotonic: Int64(monotonic), format: format, rate: rate, channels: channels)
 }
 
 private func releaseTapPoint(_ context: UnsafeMutableRawPointer?) {
@@ -150,7 +151,7 @@ extension TapPoint {
     @discardableResult
     func attach(to bin: UnsafeMutablePointer<GstElement>, element: String, pad: String) -> Bool {
         let context = Unmanaged.passRetained(self).toOpaque()
-        let callback: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<UInt8>?, Int, Int64, Int32, Int32, Int32) -> Void = tapReceived
+        let callback: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<UInt8>?, UInt, Int, Int32, Int32, Int32) -> Void = tapReceived
         let destroy: @convention(c) (UnsafeMutableRawPointer?) -> Void = releaseTapPoint
         return pb_tap_pad(bin, element, pad, callback, context, destroy) != 0
     }
