@@ -56,7 +56,10 @@ public actor AutoRecordPlugin: LoadablePlugin {
         case "voice.stopped":
             guard let sessionId = Self.session(event) else { return }
             voiceSessions.remove(sessionId)
-            if active?.sessionId == sessionId { try await finish(reason: "voice stopped") }
+            if active?.sessionId == sessionId {
+                let why = (try? event.decode(ReasonRef.self))?.reason
+                try await finish(reason: "voice stopped" + (why.map { " (\($0))" } ?? ""))
+            }
         case "party.left", "party.deleted":
             guard let sessionId = Self.session(event) else { return }
             voiceSessions.remove(sessionId)
@@ -227,6 +230,7 @@ public actor AutoRecordPlugin: LoadablePlugin {
 
     private struct SessionRef: Decodable { var sessionId: String }
     private struct SnapshotRef: Decodable { var party: SessionRef }
+    private struct ReasonRef: Decodable { var reason: String? }
 
     private static func session(_ event: Event) -> String? { (try? event.decode(SessionRef.self))?.sessionId }
     private static func snapshotSession(_ event: Event) -> String? { (try? event.decode(SnapshotRef.self))?.party.sessionId }

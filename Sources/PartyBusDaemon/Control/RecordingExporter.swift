@@ -53,7 +53,7 @@ enum RecordingExporter {
 
     private static func encoder(_ format: String) -> String {
         switch format {
-        case "wav": return "audio/x-raw,format=S16LE ! wavenc"
+        case "wav": return "wavenc"
         case "flac": return "flacenc"
         case "mp3": return "lamemp3enc target=bitrate bitrate=128 cbr=true ! id3v2mux"
         default: return "audioresample ! opusenc bitrate=64000 ! oggmux"
@@ -62,7 +62,8 @@ enum RecordingExporter {
 
     /// Every track decoded, mixed (they all start at the recording's start), mono 48 kHz, then encoded.
     private static func mixed(_ tracks: [String], encoder: String, output: String) -> String {
-        var parts = ["audiomixer name=m ! audioconvert ! audio/x-raw,channels=1,rate=48000 ! \(encoder) ! filesink location=\(quoted(output))"]
+        // One caps filter only: gst-launch syntax does not take two in a row. S16 suits every encoder here.
+        var parts = ["audiomixer name=m ! audioconvert ! audio/x-raw,format=S16LE,channels=1,rate=48000 ! \(encoder) ! filesink location=\(quoted(output))"]
         for track in tracks {
             parts.append("filesrc location=\(quoted(track)) ! oggdemux ! opusdec ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=1 ! m.")
         }
