@@ -182,7 +182,8 @@ struct RecordingTests {
                 for (_, name, tone) in Self.members { #expect(try AudioAnalysis.strongest(output, tone) > 1e-4, "mixed export holds \(name)") }
             }
         }
-        #expect(await daemon.stop() == 0)
+        let stopped = await daemon.stop()
+        #expect(stopped == 0, "up ended with \(String(describing: stopped)): \(daemon.stderr.text.suffix(4000))")
         _ = await simulator.running.stop()
     }
 
@@ -259,7 +260,8 @@ struct RecordingTests {
         #expect(await eventually(timeout: .seconds(30)) { daemon.stdout.text.contains("record.removed") }, "\(daemon.stdout.text)")
         let left = try recordings(common)
         #expect(left.count == 1 && left.first?["id"] as? String != first["id"] as? String, "\(left)")
-        #expect(await daemon.stop() == 0)
+        let stopped = await daemon.stop()
+        #expect(stopped == 0, "up ended with \(String(describing: stopped)): \(daemon.stderr.text.suffix(4000))")
         _ = await simulator.running.stop()
     }
 }
