@@ -203,7 +203,7 @@ let package = Package(
         .testTarget(
             name: "PartyBusDaemonTests",
             dependencies: [
-                "PartyBusDaemon", "PartyBusCore", "PSN", "PSNSimulator", "PartyBusTestSupport", "PSNTestSupport",
+                "PartyBusDaemon", "PartyBusCore", "PSN", "PSNSimulator", "PartyBusTestSupport", "PSNTestSupport", "AutoRecord",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
