@@ -38,10 +38,10 @@ public final class VoiceTapHub: VoiceTapSource, Sendable {
     public var openCounts: [VoiceTapName: Int] { entries.withLock { $0.mapValues(\.count) } }
 
     /// Whether anyone listens to `tap` (probes skip all work otherwise).
-    func wants(_ tap: VoiceTapName) -> Bool { entries.withLock { !($0[tap]?.isEmpty ?? true) } }
+    public func wants(_ tap: VoiceTapName) -> Bool { entries.withLock { !($0[tap]?.isEmpty ?? true) } }
 
-    /// Hands `buffer` to every subscription of its tap.
-    func deliver(_ buffer: VoiceTapBuffer) {
+    /// Hands `buffer` to every subscription of its tap (the graphs' probes call this; `partybus bench record` too).
+    public func deliver(_ buffer: VoiceTapBuffer) {
         let subscriptions = entries.withLock { $0[buffer.tap].map { Array($0.values.map(\.subscription)) } ?? [] }
         for subscription in subscriptions where !subscription.offer(buffer) {
             let dropped = subscription.dropped
