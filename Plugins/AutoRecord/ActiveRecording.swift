@@ -14,6 +14,9 @@ final class ActiveRecording {
     private var mix: WAVTrack?
     private var serials: UInt32
     var subscriptions: [VoiceTapSubscription] = []
+    /// The latest time a tap buffer played at: padding follows the buffers handled, not the wall clock, so buffers
+    /// still queued when the plugin runs late are never overtaken by silence.
+    private var latestSeen: Int64?
 
     /// A track that was just created, for `record.track_added`.
     struct NewTrack { var kind: String; var path: String; var accountId: String?; var onlineId: String?; var firstAudioMs: Int64 }
@@ -37,6 +40,7 @@ final class ActiveRecording {
     /// Takes one tap buffer; returns the track it created, if any.
     func receive(_ buffer: VoiceTapBuffer, onlineId: (String) -> String?) throws -> NewTrack? {
         let at = position(buffer.monotonicNanoseconds)
+        if let time = buffer.monotonicNanoseconds { latestSeen = max(latestSeen ?? time, time) }
         switch buffer.tap {
         case .peerPackets:
             guard let peer = buffer.peer else { return nil }
@@ -85,10 +89,10 @@ final class ActiveRecording {
         return NewTrack(kind: kind, path: folder.appendingPathComponent(file).path, accountId: accountId, onlineId: onlineId, firstAudioMs: firstMs)
     }
 
-    /// Every track gets silence up to `lagging` behind now (a speaker who went quiet stays aligned) and its pending
-    /// audio written as a page: nothing older than this tick stays only in memory.
+    /// Every track gets silence up to `lagging` behind the latest buffer handled (a speaker who went quiet stays
+    /// aligned) and its pending audio written as a page: nothing older than this tick stays only in memory.
     func tick(nowMonotonic: Int64, lagging: Int64 = 1_000_000_000) throws {
-        if let target = position(nowMonotonic - lagging) {
+        if let latest = latestSeen, let target = position(min(latest, nowMonotonic) - lagging) {
             for track in speakers.values { try track.fillSilence(upTo: target) }
             try mic?.fillSilence(upTo: target)
             try mix?.fillSilence(upTo: target)
@@ -113,6 +117,15 @@ final class ActiveRecording {
     func finish(reason: String, endedAt: Int64) -> (manifest: RecordingManifest, problems: [String]) {
         for subscription in subscriptions { subscription.cancel() }
         var problems: [String] = []
+        // Every track ends where the longest one does, so they all have one length as well as one start.
+        let end = max(speakers.values.map(\.samples).max() ?? 0, mic?.samples ?? 0, mix?.samples ?? 0)
+        do {
+            for track in speakers.values { try track.fillSilence(upTo: end) }
+            try mic?.fillSilence(upTo: end)
+            try mix?.fillSilence(upTo: end)
+        } catch {
+            problems.append("\(error)")
+        }
         for track in speakers.values { do { try track.finish() } catch { problems.append("\(error)") } }
         if let mic { do { try mic.finish() } catch { problems.append("\(error)") } }
         if let mix { do { try mix.finish() } catch { problems.append("\(error)") } }
