@@ -76,8 +76,10 @@ struct RecordingTests {
         (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
     }
 
-    func recordings(_ common: [String]) throws -> [[String: Any]] {
-        (json(try cli(["recordings", "list"], common).stdout)["recordings"] as? [[String: Any]]) ?? []
+    func recordings(_ common: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String: Any]] {
+        let listed = try cli(["recordings", "list"], common)
+        #expect(listed.status == 0, "recordings list: \(listed.status) \(listed.stdout) \(listed.stderr)", sourceLocation: sourceLocation)
+        return (json(listed.stdout)["recordings"] as? [[String: Any]]) ?? []
     }
 
     /// Creates a party, invites the members and has `joining` of them join.
@@ -249,7 +251,7 @@ struct RecordingTests {
         try await simulator.act("sim-bob", "join", ["sessionId": sessionId])
         #expect(await eventually(timeout: .seconds(20)) { daemon.stdout.text.contains("record.started") }, "\(daemon.stdout.text)")
         #expect(await eventually(timeout: .seconds(20)) { daemon.stdout.text.contains("record.saved") }, "\(daemon.stdout.text)")
-        let first = try #require(try recordings(common).first)
+        let first = try #require(try recordings(common).first, "\(daemon.stdout.text.split(separator: "\n").filter { $0.contains("record.") })")
         #expect(first["reason"] as? String == "limit: duration", "\(first)")
         let seconds = first["durationSeconds"] as? Double ?? 0
         #expect(seconds >= 2.5 && seconds < 4.5, "a 3 s limit: \(seconds) s")
@@ -259,7 +261,8 @@ struct RecordingTests {
         #expect(try cli(["voice", "start", sessionId], common).status == 0)
         #expect(await eventually(timeout: .seconds(30)) { daemon.stdout.text.contains("record.removed") }, "\(daemon.stdout.text)")
         let left = try recordings(common)
-        #expect(left.count == 1 && left.first?["id"] as? String != first["id"] as? String, "\(left)")
+        #expect(left.count == 1 && left.first?["id"] as? String != first["id"] as? String,
+                "\(left) \(daemon.stdout.text.split(separator: "\n").filter { $0.contains("record.") })")
         let stopped = await daemon.stop()
         #expect(stopped == 0, "up ended with \(String(describing: stopped)): \(daemon.stderr.text.suffix(4000))")
         _ = await simulator.running.stop()
