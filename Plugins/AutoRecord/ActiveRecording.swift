@@ -39,8 +39,11 @@ final class ActiveRecording {
 
     /// Takes one tap buffer; returns the track it created, if any.
     func receive(_ buffer: VoiceTapBuffer, onlineId: (String) -> String?) throws -> NewTrack? {
-        let at = position(buffer.monotonicNanoseconds)
-        if let time = buffer.monotonicNanoseconds { latestSeen = max(latestSeen ?? time, time) }
+        // A buffer cannot have played after now: a timestamp from the future (a peer's clock mapping gone wrong) is
+        // taken as now, so no track runs ahead of the recording's real length.
+        let played = buffer.monotonicNanoseconds.map { min($0, VoiceTapBuffer.monotonicNow()) }
+        let at = position(played)
+        if let time = played { latestSeen = max(latestSeen ?? time, time) }
         switch buffer.tap {
         case .peerPackets:
             guard let peer = buffer.peer else { return nil }

@@ -254,7 +254,7 @@ struct RecordingTests {
         let first = try #require(try recordings(common).first, "\(daemon.stdout.text.split(separator: "\n").filter { $0.contains("record.") })")
         #expect(first["reason"] as? String == "limit: duration", "\(first)")
         let seconds = first["durationSeconds"] as? Double ?? 0
-        #expect(seconds >= 2.5 && seconds < 4.5, "a 3 s limit: \(seconds) s")
+        #expect(seconds >= 2.5 && seconds < 4.5, "a 3 s limit: \(seconds) s: \(first)")
 
         // A second recording (voice restarted): once it is saved, retention removes the first.
         #expect(try cli(["voice", "stop"], common).status == 0)
