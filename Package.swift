@@ -139,7 +139,7 @@ let package = Package(
         .target(
             name: "PartyBusDaemon",
             dependencies: [
-                "PartyBusCore", "PSN", "PSNSimulator", "PSNSimulatorMedia", "PartyVoice", "Voice", "P2P",
+                "PartyBusCore", "PSN", "PSNSimulator", "PSNSimulatorMedia", "PartyVoice", "Voice", "P2P", "AutoRecord",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -164,6 +164,13 @@ let package = Package(
             path: "Plugins/Webhook",
             swiftSettings: strictSettings
         ),
+        // Records party voice from the voice taps: Ogg Opus per speaker, the mic, the mix (issue 11).
+        .target(
+            name: "AutoRecord",
+            dependencies: ["PartyBusPluginAPI"],
+            path: "Plugins/AutoRecord",
+            swiftSettings: strictSettings
+        ),
         // Example of a third-party plugin, loaded at run time from its .so.
         .target(
             name: "ExamplePlugin",
@@ -176,7 +183,7 @@ let package = Package(
         .executableTarget(
             name: "partybus",
             dependencies: [
-                "PartyBusCore", "PartyBusDaemon", "ExecHooks", "Webhook", "CSQLite", "PSN", "PSNSimulator", "PSNSimulatorMedia", "Voice", "PartyVoice", "P2P", "P2PLab",
+                "PartyBusCore", "PartyBusDaemon", "ExecHooks", "Webhook", "AutoRecord", "CSQLite", "PSN", "PSNSimulator", "PSNSimulatorMedia", "Voice", "PartyVoice", "P2P", "P2PLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -215,7 +222,12 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["PartyBusCore", "PartyBusTestSupport", "PartyBusDaemon"],
+            dependencies: ["PartyBusCore", "PartyBusTestSupport", "PartyBusDaemon", "AutoRecord"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AutoRecordTests",
+            dependencies: ["AutoRecord", "PartyBusTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -237,7 +249,7 @@ let package = Package(
         .testTarget(
             name: "PartyBusDaemonTests",
             dependencies: [
-                "PartyBusDaemon", "PartyBusCore", "PSN", "PSNSimulator", "PartyBusTestSupport", "PSNTestSupport",
+                "PartyBusDaemon", "PartyBusCore", "PSN", "PSNSimulator", "PartyBusTestSupport", "PSNTestSupport", "AutoRecord",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings

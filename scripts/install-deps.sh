@@ -12,6 +12,7 @@ packages=(
   openssl          # tests make their own CA for https/wss
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev  # voice graphs
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice libopus-dev
+  gstreamer1.0-tools  # gst-launch-1.0: the recording tests decode tracks with GStreamer's own reader
   chromium python3-venv  # the web UI's browser test (Playwright drives /usr/bin/chromium; scripts/install-test-tools.sh)
   ffmpeg           # the OBS tests' SRT and RTP viewers (what OBS's Media Source runs), `partybus bench obs`
   coturn iproute2 iptables qrencode  # P2P: the TURN/STUN server and NAT namespaces of the tests; QR codes of tokens

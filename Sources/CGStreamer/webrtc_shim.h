@@ -536,4 +536,81 @@ static inline int pb_end_after(GstElement *pipeline, const char *name) {
     return sent ? 1 : 0;
 }
 
+/// Voice taps: calls `callback` with every buffer leaving pad `pad_name` of the element called `name` inside `bin`
+/// (mapped read-only, valid only during the call), its time on the monotonic clock in ns (-1 without a timestamp:
+/// PTS → running time through the pad's segment → clock time, mapped onto g_get_monotonic_time so every graph and
+/// clock agrees), and the pad's caps as `format` (0 other/encoded, 1 S16LE, 2 F32LE), rate and channels.
+typedef void (*pb_tap_callback)(gpointer context, const guint8 *data, gsize size, gint64 monotonic_ns, int format,
+                                int rate, int channels);
+typedef struct { pb_tap_callback callback; gpointer context; GDestroyNotify destroy; } pb_tap_data;
+static inline GstPadProbeReturn pb_tap_probe(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
+    pb_tap_data *tap = (pb_tap_data *)data;
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    if (!buffer) return GST_PAD_PROBE_OK;
+    gint64 when = -1;
+    GstClockTime pts = GST_BUFFER_PTS(buffer);
+    GstObject *parent = gst_pad_get_parent(pad);
+    if (GST_CLOCK_TIME_IS_VALID(pts) && parent && GST_IS_ELEMENT(parent)) {
+        GstClockTime running = pts;
+        GstEvent *event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+        if (event) {
+            const GstSegment *segment = NULL;
+            gst_event_parse_segment(event, &segment);
+            if (segment && segment->format == GST_FORMAT_TIME) {
+                guint64 converted = gst_segment_to_running_time(segment, GST_FORMAT_TIME, pts);
+                if (GST_CLOCK_TIME_IS_VALID(converted)) running = converted;
+            }
+            gst_event_unref(event);
+        }
+        GstClock *clock = gst_element_get_clock(GST_ELEMENT(parent));
+        if (clock) {
+            GstClockTime now = gst_clock_get_time(clock);
+            GstClockTime base = gst_element_get_base_time(GST_ELEMENT(parent));
+            when = g_get_monotonic_time() * 1000 - ((gint64)now - (gint64)(base + running));
+            gst_object_unref(clock);
+        }
+    }
+    if (parent) gst_object_unref(parent);
+    int format = 0, rate = 0, channels = 0;
+    GstCaps *caps = gst_pad_get_current_caps(pad);
+    if (caps) {
+        if (gst_caps_get_size(caps) > 0) {
+            GstStructure *structure = gst_caps_get_structure(caps, 0);
+            const char *name = gst_structure_get_name(structure);
+            const char *sample = gst_structure_get_string(structure, "format");
+            if (name && strcmp(name, "audio/x-raw") == 0 && sample) {
+                if (strcmp(sample, "S16LE") == 0) format = 1;
+                else if (strcmp(sample, "F32LE") == 0) format = 2;
+            }
+            gst_structure_get_int(structure, "rate", &rate);
+            gst_structure_get_int(structure, "channels", &channels);
+        }
+        gst_caps_unref(caps);
+    }
+    GstMapInfo map;
+    if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+        tap->callback(tap->context, map.data, map.size, when, format, rate, channels);
+        gst_buffer_unmap(buffer, &map);
+    }
+    return GST_PAD_PROBE_OK;
+}
+static inline void pb_tap_free(gpointer data) {
+    pb_tap_data *tap = (pb_tap_data *)data;
+    if (tap->destroy) tap->destroy(tap->context);
+    g_free(tap);
+}
+/// Adds the tap; returns 0 (and destroys the context) when there is no such element or pad.
+static inline int pb_tap_pad(GstElement *bin, const char *name, const char *pad_name, pb_tap_callback callback,
+                             gpointer context, GDestroyNotify destroy) {
+    GstElement *element = gst_bin_get_by_name(GST_BIN(bin), name);
+    GstPad *pad = element ? gst_element_get_static_pad(element, pad_name) : NULL;
+    if (element) gst_object_unref(element);
+    if (!pad) { if (destroy) destroy(context); return 0; }
+    pb_tap_data *tap = g_new0(pb_tap_data, 1);
+    tap->callback = callback; tap->context = context; tap->destroy = destroy;
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, pb_tap_probe, tap, pb_tap_free);
+    gst_object_unref(pad);
+    return 1;
+}
+
 #endif

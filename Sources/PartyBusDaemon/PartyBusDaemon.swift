@@ -7,6 +7,7 @@ public import PartyVoice
 public import P2P
 import ServiceLifecycle
 import UnixSignals
+import Voice
 
 /// `partybus up`: the one process that writes a data folder's event log. It holds the folder's lock, runs every
 /// long-running part as a `Service` of one `ServiceGroup` (engine and plugins, projections, the PSN session and
@@ -99,7 +100,10 @@ public struct PartyBusDaemon: Sendable {
         let lock = try await Self.lock(folder)
         defer { lock.release() }
         _ = try options.api.tcpAddress()
-        let engine = try Engine(config: options.config, catalog: options.catalog, logger: logger)
+        // Voice taps for plugins (AutoRecord): the voice graphs feed them, plugins open them through their context.
+        let taps = options.voice == nil ? nil : VoiceTapHub(logger: logger)
+        defer { taps?.closeAll() }
+        let engine = try Engine(config: options.config, catalog: options.catalog, logger: logger, voiceTaps: taps)
         let log = engine.log
         defer { log.close() }
         let source: EventSource = options.simulator == nil ? .live : .sim
@@ -107,8 +111,10 @@ public struct PartyBusDaemon: Sendable {
             settings: options.psn, dataDirectory: folder, log: log, source: source, logger: logger)
         let parties = LiveProjection<PartyProjection>(log: log)
         engine.host.attachPartyProjection(parties)
-        let voice = options.voice.map {
-            PartyVoice(client: client, log: log, parties: parties, options: $0, autoStart: options.voiceAutoStart, source: source, logger: logger)
+        let voice = options.voice.map { base in
+            var voiceOptions = base
+            voiceOptions.taps = taps
+            return PartyVoice(client: client, log: log, parties: parties, options: voiceOptions, autoStart: options.voiceAutoStart, source: source, logger: logger)
         }
         let p2p = try await Self.p2pNode(options.p2p, folder: folder)
         let context = DaemonContext(

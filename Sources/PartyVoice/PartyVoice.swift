@@ -133,7 +133,7 @@ public actor PartyVoice {
         let variables = options.variables.merging(GraphVariables.builtIn(sessionId: sessionId)) { $1 }
         let spec = try GraphFile.load(options.graphFile.path, variables: variables)
         let devices = await DeviceCheck.run(spec)
-        let graph = try VoiceGraph(spec: devices.spec, deviceNodes: devices.deviceNodes)
+        let graph = try VoiceGraph(spec: devices.spec, deviceNodes: devices.deviceNodes, taps: options.taps, sessionId: sessionId)
         try graph.start()
         let state = RunningVoice(sessionId: sessionId, me: me, graph: graph)
         running = state

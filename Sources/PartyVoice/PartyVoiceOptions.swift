@@ -27,6 +27,8 @@ public struct PartyVoiceOptions: Sendable {
     /// An element error inside a member's peer is reported only if the peer is still there this much later (a
     /// member leaving makes its peer's elements fail on the way out; that is not an error).
     public var peerErrorGrace: Duration
+    /// Where the graphs' taps feed (plugins open taps there); nil: no taps.
+    public var taps: VoiceTapHub?
 
     /// Options with the protocol's pacing.
     public init(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AutoRecord
 import ExecHooks
 import Foundation
 import Logging
@@ -82,7 +83,7 @@ struct Profile {
 
 /// The plugins compiled into this executable.
 enum BuiltinPlugins {
-    static var catalog: PluginCatalog { PluginCatalog(builtins: [ExecHookPlugin.self, WebhookPlugin.self]) }
+    static var catalog: PluginCatalog { PluginCatalog(builtins: [ExecHookPlugin.self, WebhookPlugin.self, AutoRecordPlugin.self]) }
 }
 
 /// Writes a line to standard error.

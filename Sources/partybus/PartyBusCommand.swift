@@ -17,7 +17,7 @@ struct PartyBusCommand: AsyncParsableCommand {
         version: Engine.version,
         subcommands: [
             UpCommand.self, DemoCommand.self, SimCommand.self, LoginCommand.self, LogoutCommand.self, WhoamiCommand.self,
-            StatusCommand.self, PartiesCommand.self, VoiceCommand.self, P2PCommand.self, PipelinesCommand.self, EventsCommand.self, ReplayCommand.self, PluginsCommand.self,
+            StatusCommand.self, PartiesCommand.self, VoiceCommand.self, RecordingsCommand.self, P2PCommand.self, PipelinesCommand.self, EventsCommand.self, ReplayCommand.self, PluginsCommand.self,
             ConfigCommand.self, ServiceCommand.self, BenchCommand.self, DebugCommand.self,
         ])
 

@@ -61,8 +61,8 @@ struct SimulatorProcess {
     let baseURL: String
 
     /// Starts it; `trace` logs every request (method, path, status) to its standard error.
-    static func start(media: String? = nil, trace: Bool = false) async throws -> SimulatorProcess {
-        var arguments = ["sim", "--port", "0", "--config", "/dev/null"]
+    static func start(media: String? = nil, trace: Bool = false, config: String = "/dev/null") async throws -> SimulatorProcess {
+        var arguments = ["sim", "--port", "0", "--config", config]
         if let media { arguments += ["--media", media] }
         if trace { arguments += ["--log-level", "trace"] }
         let running = try RunningPartybus(arguments)

@@ -50,7 +50,7 @@ final class OperationDriver {
         let response = try await fixture.call(method, path, query: query, json: json)
         #expect(!response.isNoRoute, "\(key) (\(path)) was not routed: \(response.text)", sourceLocation: sourceLocation)
         #expect(response.status == status, "\(key) → \(response.status) \(response.text)", sourceLocation: sourceLocation)
-        if response.stream == nil {
+        if response.stream == nil && response.contentType == "application/json" {
             let schema = try #require(
                 try document.responseSchema(of: operation, status: response.status),
                 "\(key): no documented answer for \(response.status)", sourceLocation: sourceLocation)
@@ -248,6 +248,18 @@ struct ControlAPIRouteTests {
             #expect(try graphs.text("headless-test.yaml") == edited)
             let checked = try await driver.call("POST", "/v1/graphs/check", json: ["text": edited], expect: 200).object()
             #expect(bool(checked["ok"]) == true)
+
+            // Recordings: one the recorder left (a real Ogg Opus track), listed, shown, cooked and downloaded.
+            let recording = try RecordingFixture.make(in: fixture.context.config.dataDirectory)
+            let recordings = try await driver.call("GET", "/v1/recordings", expect: 200).object()
+            #expect((recordings["recordings"] as? [[String: Any]])?.first?["id"] as? String == recording)
+            let one = try await driver.call("GET", "/v1/recordings/{id}", ["id": recording], expect: 200).object()
+            #expect(one["state"] as? String == "saved")
+            let exported = try await driver.call(
+                "POST", "/v1/recordings/{id}/export", ["id": recording], json: ["format": "wav"], expect: 200).object()
+            let file = try #require(exported["file"] as? String)
+            let bytes = try await driver.call("GET", "/v1/exports/{file}", ["file": file], expect: 200)
+            #expect(bytes.contentType == "application/octet-stream" && bytes.body.starts(with: Data("RIFF".utf8)))
 
             // Health: alive; not ready here (this context runs no push socket), saying why; metrics are the
             // daemon's only (this context has no registry), so 503 with the error shape.

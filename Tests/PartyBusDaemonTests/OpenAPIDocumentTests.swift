@@ -80,6 +80,8 @@ struct OpenAPIDocumentTests {
             let answer = try #require(try document.response(of: operation, status: status))
             if operation.key == "GET /v1/events/stream" {
                 #expect(answer["content"]?["text/event-stream"] != nil)
+            } else if operation.key == "GET /v1/exports/{file}" {
+                #expect(answer["content"]?["application/octet-stream"] != nil, "exports are bytes")
             } else if operation.key == "GET /metrics" {
                 #expect(answer["content"]?["text/plain"] != nil, "metrics are Prometheus text")
             } else {

@@ -20,16 +20,18 @@ public final class Engine: Sendable {
     private let mode: String
 
     /// Opens the log named by `config` and prepares the enabled plugins.
-    public convenience init(config: PartyBusConfig, catalog: PluginCatalog, logger: Logger) throws {
+    public convenience init(
+        config: PartyBusConfig, catalog: PluginCatalog, logger: Logger, voiceTaps: (any VoiceTapSource)? = nil
+    ) throws {
         let log = try EventLog(
             path: config.eventLogPath, options: .init(synchronous: EventLog.Synchronous(rawValue: config.engine.synchronous) ?? .full))
-        try self.init(config: config, catalog: catalog, log: log, logger: logger)
+        try self.init(config: config, catalog: catalog, log: log, logger: logger, voiceTaps: voiceTaps)
     }
 
     /// Prepares the enabled plugins over an open log.
     public init(
         config: PartyBusConfig, catalog: PluginCatalog, log: EventLog, logger: Logger,
-        recorder: ReplayRecorder? = nil, only: Set<String>? = nil
+        recorder: ReplayRecorder? = nil, only: Set<String>? = nil, voiceTaps: (any VoiceTapSource)? = nil
     ) throws {
         self.log = log
         self.logger = logger
@@ -45,6 +47,7 @@ public final class Engine: Sendable {
         options.startTimeout = .milliseconds(config.engine.startTimeoutMs)
         options.queueCapacity = Int(config.engine.queueCapacity)
         options.recorder = recorder
+        options.voiceTaps = voiceTaps
         options.source = recorder == nil ? .live : .replay
         host = try PluginHost(log: log, registrations: registrations, options: options)
     }

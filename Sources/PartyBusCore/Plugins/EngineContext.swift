@@ -5,8 +5,10 @@ import Synchronization
 
 /// The `PluginContext` the host gives each plugin: publishing into the log, side effects (done live, recorded
 /// in a replay), a logger, a data folder and a clock.
-public final class EngineContext: PluginContext, PartyProjectionReader {
+public final class EngineContext: PluginContext, PartyProjectionReader, VoiceTapProviding {
     public let pluginName: String
+    /// The daemon's voice taps (nil without voice).
+    public let voiceTaps: (any VoiceTapSource)?
     public let logger: Logger
     public let dataDirectory: URL
     public let mode: EngineMode
@@ -23,11 +25,12 @@ public final class EngineContext: PluginContext, PartyProjectionReader {
         pluginName: String, log: EventLog, source: EventSource, dataRoot: URL, logger: Logger,
         recorder: ReplayRecorder?, clock: @escaping @Sendable () -> Int64,
         projections: PluginProjectionHub = PluginProjectionHub(), liveWithRecorder: Bool = false,
-        performRecorded: Bool = false
+        performRecorded: Bool = false, voiceTaps: (any VoiceTapSource)? = nil
     ) throws {
         self.projections = projections
         self.performRecorded = performRecorded
         self.pluginName = pluginName
+        self.voiceTaps = recorder == nil ? voiceTaps : nil
         self.log = log
         self.source = source
         var logger = logger

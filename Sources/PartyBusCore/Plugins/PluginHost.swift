@@ -35,6 +35,8 @@ public final class PluginHost: Sendable {
         public var logger: Logger
         /// Milliseconds since 1970.
         public var clock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        /// Voice taps plugins may open (`partybus up` with voice); nil otherwise.
+        public var voiceTaps: (any VoiceTapSource)?
 
         /// Options with the defaults above.
         public init(dataRoot: URL, logger: Logger) {
@@ -63,7 +65,8 @@ public final class PluginHost: Sendable {
             let context = try EngineContext(
                 pluginName: registration.name, log: log, source: options.source, dataRoot: options.dataRoot,
                 logger: options.logger, recorder: options.recorder, clock: options.clock, projections: projections,
-                liveWithRecorder: options.liveWithRecorder, performRecorded: options.performRecordedSideEffects)
+                liveWithRecorder: options.liveWithRecorder, performRecorded: options.performRecordedSideEffects,
+                voiceTaps: options.voiceTaps)
             runners.append(PluginRunner(registration: registration, context: context, log: log, options: options))
         }
         self.runners = runners

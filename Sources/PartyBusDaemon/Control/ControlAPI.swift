@@ -9,7 +9,7 @@ public enum ControlAPI {
     /// Every route, in the order the OpenAPI document lists them.
     public static let routes: [ControlRoute] =
         StatusRoutes.routes + PartyRoutes.routes + VoiceRoutes.routes + EventRoutes.routes + GraphRoutes.routes
-        + HealthRoutes.routes + P2PRoutes.routes
+        + RecordingRoutes.routes + HealthRoutes.routes + P2PRoutes.routes
 
     /// Answers one request. Never throws: failures become `{"error": …}` with a fitting status.
     public static func handle(_ request: ControlRequest, context: DaemonContext) async -> ControlResponse {

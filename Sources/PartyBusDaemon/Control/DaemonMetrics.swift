@@ -72,7 +72,8 @@ public final class DaemonMetrics: Sendable {
             registry.makeGauge(name: "partybus_plugin_lagging", labels: labels, help: "Times a plugin fell behind its queue and read the log instead")
                 .set(to: Double(plugin.lagged))
         }
-        registry.makeGauge(name: "partybus_recordings_active", help: "Recordings in progress (none until the recorder lands)").set(to: 0)
+        registry.makeGauge(name: "partybus_recordings_active", help: "Recordings in progress (record.started not yet saved)")
+            .set(to: Double(status.recordings.count))
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return Data(buffer)

@@ -75,6 +75,8 @@ enum StatusRoutes {
         var parties: [PartyProjection.Party]
         var invitations: [PartyInvitationReceived]
         var voice: VoiceStatus?
+        /// Recordings in progress.
+        var recordings: [RecordStarted]
         var log: Log
     }
 
@@ -94,6 +96,7 @@ enum StatusRoutes {
             parties: context.parties.current.parties.values.sorted { $0.sessionId < $1.sessionId },
             invitations: folded.invitations.values.sorted { $0.sessionId < $1.sessionId },
             voice: await context.voice?.status(),
+            recordings: folded.recordings.values.sorted { $0.id < $1.id },
             log: .init(path: context.log.path, head: context.log.head))
     }
 

@@ -8,6 +8,7 @@ public struct DaemonStatusProjection: Projection, Equatable {
     public static let filter = EventFilter(types: [
         "auth.*", PushConnected.eventType, PushDisconnected.eventType, PartyInvitationReceived.eventType,
         PartyJoined.eventType, PartyLeft.eventType, PartyDeleted.eventType, PartyMemberJoined.eventType,
+        "record.*", EngineStarted.eventType,
     ])
 
     /// The account of the last sign-in (nil after sign-out or when sign-in is required).
@@ -22,6 +23,9 @@ public struct DaemonStatusProjection: Projection, Equatable {
     public var signInRequired: String?
     /// Invitations received by push, by party, not yet answered by joining (and the party not gone).
     public var invitations: [String: PartyInvitationReceived] = [:]
+
+    /// Recordings in progress (`record.started` not yet followed by `record.saved`), by id.
+    public var recordings: [String: RecordStarted] = [:]
 
     public init() {}
 
@@ -52,10 +56,21 @@ public struct DaemonStatusProjection: Projection, Equatable {
         case PartyMemberJoined.eventType:
             guard let joined = try? event.decode(PartyMemberJoined.self), joined.member.accountId == accountId else { return }
             invitations[joined.sessionId] = nil
+        case RecordStarted.eventType:
+            guard let started = try? event.decode(RecordStarted.self) else { return }
+            recordings[started.id] = started
+        case RecordSaved.eventType, RecordFailed.eventType:
+            guard let ref = try? event.decode(RecordingReference.self), let id = ref.id else { return }
+            recordings[id] = nil
+        case EngineStarted.eventType:
+            // A new run: nothing records yet (a recording a crash left open is closed and reported by the recorder).
+            recordings = [:]
         default:
             break
         }
     }
+
+    private struct RecordingReference: Decodable { var id: String? }
 
     private struct SessionReference: Decodable { var sessionId: String }
 }

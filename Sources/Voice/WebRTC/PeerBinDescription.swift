@@ -47,8 +47,10 @@ struct PeerBinDescription: Sendable, Equatable {
             target = rendered.target
             volume = spec.peer?.tap.map { "\($0)_\(suffix)" }
             // No queue after webrtcbin: its src pad is pushed by the jitterbuffer's own thread already; a queue here was
-            // one more thread and hand-over per packet and peer (measured: `bench voice`, csw/s).
-            parts.append("\(webrtc). ! \(rendered.text) ! level name=\(meter!) interval=100000000 post-messages=true")
+            // one more thread and hand-over per packet and peer (measured: `bench voice`, csw/s). The identity (no
+            // thread, no copy) names the point where the peer's RTP leaves webrtcbin, for the voice taps' probe.
+            parts.append(
+                "\(webrtc). ! identity name=rtpin_\(suffix) signal-handoffs=false silent=true ! \(rendered.text) ! level name=\(meter!) interval=100000000 post-messages=true")
             if let output = spec.peer?.output,
                 let text = LaunchDescription.outputChain(PeerPlaceholders.fill(output, peer: suffix, slot: slot), spec: spec, suffix: suffix)
             {

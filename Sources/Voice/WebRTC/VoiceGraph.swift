@@ -1,6 +1,7 @@
 import CGStreamer
 import Dispatch
 import Foundation
+import PartyBusPluginAPI
 import Synchronization
 
 /// A voice graph running with its WebRTC peers: the pipeline built from a `GraphSpec`, one bin per peer added and
@@ -25,6 +26,10 @@ public final class VoiceGraph: Sendable {
     private let degradedNodes = Mutex<Set<String>>([])
     /// The slot (`%{slot}`) each peer with a per-peer output holds.
     private let slots = Mutex<[String: Int]>([:])
+    /// Where this graph's taps feed (nil: no taps).
+    private let tapHub: VoiceTapHub?
+    /// The party the graph talks in, stamped on tap buffers.
+    private let tapSession: String?
 
     /// The pipeline element (for probes).
     var pipelineElement: UnsafeMutablePointer<GstElement> { pipeline.pipeline }
@@ -33,10 +38,13 @@ public final class VoiceGraph: Sendable {
     public var micTap: String? { spec.taps.first { $0.name == "mic" }?.node }
 
     /// Builds the pipeline of `spec` (nothing plays yet). `deviceNodes` are the nodes `DeviceCheck` found to be
-    /// audio devices: an error from one while playing comes as `.degraded`, not `.error`.
-    public init(spec: GraphSpec, deviceNodes: Set<String> = []) throws {
+    /// audio devices: an error from one while playing comes as `.degraded`, not `.error`. `taps` is where the
+    /// graph's voice taps feed (nil: none), `sessionId` the party stamped on their buffers.
+    public init(spec: GraphSpec, deviceNodes: Set<String> = [], taps: VoiceTapHub? = nil, sessionId: String? = nil) throws {
         self.spec = spec
         self.deviceNodes = deviceNodes
+        tapHub = taps
+        tapSession = sessionId
         pipeline = try GraphPipeline(description: LaunchDescription.make(spec))
         (events, continuation) = AsyncStream.makeStream(of: VoiceGraphEvent.self, bufferingPolicy: .bufferingNewest(4096))
     }
@@ -49,6 +57,7 @@ public final class VoiceGraph: Sendable {
     /// Starts playing and starts reading the pipeline's bus.
     public func start() throws {
         try SessionFile.writeAll(spec)
+        attachGraphTaps()
         try pipeline.play()
         running.store(true, ordering: .sequentiallyConsistent)
         let pipeline = self.pipeline
@@ -287,6 +296,7 @@ public final class VoiceGraph: Sendable {
         }
         guard claimed else { throw VoiceError("peer '\(peer)' is already in the graph") }
         do {
+            attachPeerTaps(bin, suffix: suffix)
             try bin.attach(to: pipeline.pipeline, micTap: send ? micTap : nil)
         } catch {
             peers.withLock { bins in if bins[peer] === bin { bins[peer] = nil } }
@@ -309,6 +319,30 @@ public final class VoiceGraph: Sendable {
 
     /// The slot of each peer with a per-peer output (`%{slot}` in `peer.output`).
     public var outputSlots: [String: Int] { slots.withLock { $0 } }
+
+    /// Probes the mix (the `party-mix` tap's node, decoded) and the mic (RTP into the `mic` tap's node).
+    private func attachGraphTaps() {
+        guard let hub = tapHub else { return }
+        if let mix = spec.taps.first(where: { $0.name == "party-mix" })?.node {
+            TapPoint(hub: hub, tap: .mix, peer: nil, sessionId: tapSession, rtp: false)
+                .attach(to: pipeline.pipeline, element: mix, pad: "src")
+        }
+        if let mic = micTap {
+            TapPoint(hub: hub, tap: .mic, peer: nil, sessionId: tapSession, rtp: true)
+                .attach(to: pipeline.pipeline, element: mic, pad: "sink")
+        }
+    }
+
+    /// Probes a peer's received RTP (after the jitterbuffer) and its decoded audio (after its volume).
+    private func attachPeerTaps(_ bin: PeerBin, suffix: String) {
+        guard let hub = tapHub, bin.description.receiveExit != nil else { return }
+        TapPoint(hub: hub, tap: .peerPackets, peer: bin.peer, sessionId: tapSession, rtp: true)
+            .attach(to: bin.bin, element: "rtpin_\(suffix)", pad: "src")
+        if let meter = bin.description.meter {
+            TapPoint(hub: hub, tap: .peerAudio, peer: bin.peer, sessionId: tapSession, rtp: false)
+                .attach(to: bin.bin, element: meter, pad: "src")
+        }
+    }
 
     /// A peer id as GStreamer element names allow it.
     public static func elementSuffix(_ peer: String) -> String {

@@ -10,6 +10,7 @@ import { voicePanel } from "./voice.js";
 import { eventsPanel } from "./events.js";
 import { graphsPanel } from "./graphs.js";
 import { pluginsPanel } from "./plugins.js";
+import { recordingsPanel } from "./recordings.js";
 
 /** What the page last read from the API. */
 const state = {
@@ -19,6 +20,7 @@ const state = {
   invitations: [],
   invitationsError: null,
   plugins: [],
+  recordings: [],
   graphs: null,
   /** peer (account id or "me") → speaking, from GET /v1/voice and voice.speaking events. */
   speaking: new Map(),
@@ -53,6 +55,9 @@ const readers = {
   },
   async graphs() {
     state.graphs = await api("GET", "/v1/graphs");
+  },
+  async recordings() {
+    state.recordings = (await api("GET", "/v1/recordings")).recordings ?? [];
   },
 };
 
@@ -113,6 +118,7 @@ function affected(type) {
   if (type.startsWith("voice.")) return ["voice"];
   if (type.startsWith("auth.") || type.startsWith("push.")) return ["status"];
   if (type.startsWith("plugin.")) return ["plugins"];
+  if (type.startsWith("record.")) return ["recordings", "status"];
   return [];
 }
 
@@ -121,7 +127,7 @@ let stateFeed;
 function followState() {
   stateFeed?.stop();
   stateFeed = new EventFeed(
-    [["type", "party.*"], ["type", "voice.*"], ["type", "auth.*"], ["type", "push.*"], ["type", "plugin.*"]],
+    [["type", "party.*"], ["type", "voice.*"], ["type", "auth.*"], ["type", "push.*"], ["type", "plugin.*"], ["type", "record.*"]],
     {
       onEvent(event) {
         const head = $("#log-head");
@@ -178,11 +184,12 @@ async function boot() {
       eventsPanel($("#events-panel .body"), app),
       graphsPanel($("#graphs-panel .body"), app),
       pluginsPanel($("#plugins-panel .body"), app),
+      recordingsPanel($("#recordings-panel .body"), app),
     );
   }
   render();
   followState();
-  await app.refresh("voice", "invitations", "plugins", "graphs");
+  await app.refresh("voice", "invitations", "plugins", "graphs", "recordings");
 }
 
 whenUnauthorized(() => showGate("The daemon refused the token."));
