@@ -204,7 +204,7 @@ let package = Package(
         // -DFUZZING it replays the corpora in Tests/Fixtures/fuzz-corpus, as the test suite does).
         .executableTarget(
             name: "partybus-fuzz",
-            dependencies: ["PSN", "PartyBusCore", "PartyBusPluginAPI", "Voice"],
+            dependencies: ["PSN", "PartyBusCore", "PartyBusPluginAPI", "Voice", "P2P"],
             path: "Tests/Fuzz",
             swiftSettings: strictSettings
         ),

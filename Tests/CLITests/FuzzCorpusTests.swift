@@ -6,7 +6,7 @@ import Testing
 /// a finding that comes back fails here, without the fuzzer.
 @Suite("Fuzz corpora replay")
 struct FuzzCorpusTests {
-    static let targets = ["miranda", "push", "sdp", "graph", "config", "errorbody", "token"]
+    static let targets = ["miranda", "push", "sdp", "graph", "config", "errorbody", "token", "p2ptoken", "stun"]
 
     @Test("each target's corpus replays without a crash", arguments: targets)
     func replay(target: String) throws {
@@ -36,6 +36,6 @@ struct FuzzCorpusTests {
         let stderr = Collector(err.fileHandleForReading)
         process.waitUntilExit()
         #expect(process.terminationStatus == 2)
-        #expect(stderr.finish().contains("miranda|push|sdp|graph|config|errorbody|token"))
+        #expect(stderr.finish().contains("miranda|push|sdp|graph|config|errorbody|token|p2ptoken|stun"))
     }
 }

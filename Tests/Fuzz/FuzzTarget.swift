@@ -1,4 +1,5 @@
 import Foundation
+import P2P
 import PSN
 @_spi(Fuzzing) import PSN
 import PartyBusCore
@@ -22,6 +23,10 @@ enum FuzzTarget: String, CaseIterable {
     case errorbody
     /// Access tokens (JWT-shaped) read at sign-in.
     case token
+    /// P2P party tokens (`pb1…`) a friend pastes.
+    case p2ptoken
+    /// STUN/TURN messages from the network.
+    case stun
 
     /// Feeds one input to the target.
     func run(_ data: Data) {
@@ -48,6 +53,11 @@ enum FuzzTarget: String, CaseIterable {
             _ = PSNFuzzEntryPoints.errorBody(data, status: 400)
         case .token:
             _ = PSNFuzzEntryPoints.accountId(ofToken: text)
+        case .p2ptoken:
+            _ = try? PartyToken(parsing: text, now: Date(timeIntervalSince1970: 1_800_000_000))
+        case .stun:
+            _ = try? StunCodec.parse(Array(data))
+            _ = try? StunCodec.parse(Array(data), integrityKey: Array("fuzz-key".utf8))
         }
     }
 }

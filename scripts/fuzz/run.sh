@@ -3,7 +3,7 @@
 #
 #   scripts/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET ...]
 #
-# Targets: miranda push sdp graph config errorbody token (default: all), 30 s each by default; CI runs a short
+# Targets: miranda push sdp graph config errorbody token p2ptoken stun (default: all), 30 s each by default; CI runs a short
 # budget, run it for hours by hand. Seeds are in Tests/Fixtures/fuzz-corpus/<target>/; the growing corpus is kept in
 # .build-fuzz/corpus/<target>/. A crash, a hang (10 s) or an input that needs more than 2 GiB stops the run: the
 # input is saved in .build-fuzz/findings/<target>/. Fix the bug, then add the input to the target's seed folder, where
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../.."
 budget="${1:-30}"
 shift || true
 targets=("$@")
-if [ "${#targets[@]}" -eq 0 ]; then targets=(miranda push sdp graph config errorbody token); fi
+if [ "${#targets[@]}" -eq 0 ]; then targets=(miranda push sdp graph config errorbody token p2ptoken stun); fi
 scratch=.build-fuzz
 
 echo "== building partybus-fuzz with -sanitize=fuzzer,address (scratch $scratch)"
