@@ -102,9 +102,7 @@ let package = Package(
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // Swift 6.3.1's optimizer crashes (LLVM coroutine splitting) on the simulator's async typed-throws route
-            // closures; the simulator is a test double, so release builds compile it unoptimized.
-            swiftSettings: strictSettings + [.unsafeFlags(["-Onone"], .when(configuration: .release))]
+            swiftSettings: strictSettings
         ),
 
         // Real media for the simulator (docs/simulator.md "Media"): scripted members and bridge peers as webrtcbin
