@@ -54,9 +54,11 @@ extension P2PNode {
                 if now - link.lastReceived > configuration.keepaliveInterval * 2,
                     now - link.lastRecoverySend >= configuration.punchInterval * 2
                 {
-                    // The peer went quiet: try every path (relay and each direct address) until one answers.
+                    // The peer went quiet: try every path (relay and each direct address) until one answers, and
+                    // check whether our own addresses changed (a NAT rebinding, a new local address).
                     links[peer]?.lastRecoverySend = now
                     sendEverywhere(.keepalive, peer: peer)
+                    checkNetwork(reason: "link_quiet", minimumGap: configuration.keepaliveInterval * 2)
                 }
                 if now - (links[peer]?.lastSent ?? now) >= configuration.keepaliveInterval {
                     _ = sendInner(.keepalive, to: peer)

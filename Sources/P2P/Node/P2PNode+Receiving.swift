@@ -66,7 +66,9 @@ extension P2PNode {
         }
         link.pending = nil
         link.lastInitiationTimestamp = payload.timestamp
+        let known = link.candidates.count
         link.candidates = merge(link.candidates, payload.candidates)
+        let moved = link.candidates.count > known
         if inviteID != 0 { invites[inviteID]?.used = true }
         let result: HandshakeResult
         let response: [UInt8]
@@ -82,7 +84,7 @@ extension P2PNode {
             friends[peer] = Friend(peer: peer, friendKey: result.friendKey, candidates: link.candidates)
             saveFriends()
         }
-        install(result, peer: peer, path: path, via: via, started: nil)
+        install(result, peer: peer, path: path, via: via, started: nil, peerMoved: moved)
     }
 
     func handleResponse(_ bytes: [UInt8], path: LinkPath) {
@@ -96,17 +98,22 @@ extension P2PNode {
         do { result = try pending.finish(bytes) } catch { return reject("handshake_" + error.rawValue) }
         guard let payload = try? HandshakePayload(decoding: result.peerPayload) else { return reject("handshake_malformed") }
         var updated = link
+        let known = updated.candidates.count
         updated.candidates = merge(updated.candidates, payload.candidates)
+        let moved = updated.candidates.count > known || updated.pendingReason == "network_change"
         links[peer] = updated
         if updated.pendingReason == "invite" || friends[peer] == nil {
             friends[peer] = Friend(peer: peer, friendKey: result.friendKey, candidates: updated.candidates)
             saveFriends()
         }
         install(result, peer: peer, path: path, via: updated.pendingReason == "invite" ? "invite" : "friend",
-                started: updated.pendingStarted)
+                started: updated.pendingStarted, peerMoved: moved)
     }
 
-    func install(_ result: HandshakeResult, peer: String, path: LinkPath, via: String, started: ContinuousClock.Instant?) {
+    /// Installs a finished handshake. `peerMoved`: it brought new candidates or answered our network-change
+    /// handshake — the path it came by works now, the old one may not, and punching starts over.
+    func install(_ result: HandshakeResult, peer: String, path: LinkPath, via: String, started: ContinuousClock.Instant?,
+                 peerMoved: Bool = false) {
         guard var link = links[peer] else { return }
         let now = ContinuousClock.now
         let wasConnected = link.state == .connected && link.current != nil
@@ -119,13 +126,18 @@ extension P2PNode {
         link.lastReceived = now
         link.backoff = .seconds(1)
         if case .direct(let address) = path { link.validatedDirect.insert(address) }
-        if !wasConnected {
+        let oldPath = link.active
+        if !wasConnected || peerMoved {
             link.active = path
             link.connectedAt = now
             link.fastProbeUntil = now + .seconds(5)
-            link.via = via
+            link.lastProbe = now - .seconds(3600)
         }
+        if !wasConnected { link.via = via }
         links[peer] = link
+        if wasConnected, peerMoved, let oldPath, oldPath != path {
+            emit(P2PPathChanged(peer: peer, from: oldPath.description, to: path.description))
+        }
         if let friend = friends[peer], friend.candidates != link.candidates {
             friends[peer]?.candidates = link.candidates
             saveFriends()
@@ -209,6 +221,9 @@ extension P2PNode {
                 break
             }
         } else if old == nil {
+            link.active = path
+        } else if follow, case .relayed(let current) = old, path != .relayed(current) {
+            // The peer's relay moved (it allocated anew after a network change).
             link.active = path
         } else if follow, case .direct = old, ContinuousClock.now - link.lastDirectReceived > configuration.keepaliveInterval * 2 {
             // The direct path went quiet while the relay still carries the peer: fall back to the relay.

@@ -46,6 +46,8 @@ public actor P2PNode {
     var lastRejectionReport = ContinuousClock.now
     var lastPermitRound = ContinuousClock.now
     var lastRefresh = ContinuousClock.now
+    var networkCheckRunning = false
+    var lastNetworkCheck = ContinuousClock.now
     var ready = false
     var readyWaiters: [CheckedContinuation<Void, Never>] = []
     var lastTimestamp: UInt64 = 0
