@@ -15,7 +15,7 @@ packages=(
   gstreamer1.0-tools  # gst-launch-1.0: the recording tests decode tracks with GStreamer's own reader
   chromium python3-venv  # the web UI's browser test (Playwright drives /usr/bin/chromium; scripts/install-test-tools.sh)
   ffmpeg           # the OBS tests' SRT and RTP viewers (what OBS's Media Source runs), `partybus bench obs`
-  coturn iproute2 iptables qrencode  # P2P: the TURN/STUN server and NAT namespaces of the tests; QR codes of tokens
+  coturn iproute2 iptables conntrack qrencode  # P2P: the TURN/STUN server, NAT namespaces and NAT rebinding (conntrack -F) of the tests; QR codes of tokens
 )
 
 missing=()

@@ -23,8 +23,8 @@ public enum NATKind: String, CaseIterable, Sendable {
 public final class NATLab: @unchecked Sendable {
     public static var unavailableReason: String? {
         if getuid() != 0 { return "needs root (network namespaces)" }
-        for tool in ["/usr/sbin/ip", "/usr/sbin/iptables"] where !FileManager.default.isExecutableFile(atPath: tool) {
-            return "needs \(tool) (iproute2, iptables: scripts/install-deps.sh)"
+        for tool in ["/usr/sbin/ip", "/usr/sbin/iptables", "/usr/sbin/conntrack"] where !FileManager.default.isExecutableFile(atPath: tool) {
+            return "needs \(tool) (iproute2, iptables, conntrack: scripts/install-deps.sh)"
         }
         if !Coturn.available { return "needs coturn (scripts/install-deps.sh)" }
         return nil
@@ -123,6 +123,15 @@ public final class NATLab: @unchecked Sendable {
         case .symmetric:
             try inNS(r, "iptables -t nat -A POSTROUTING -o wan -p udp -j MASQUERADE --random-fully")
         }
+    }
+
+    /// A NAT rebinding on a port-keeping router (as after a router reboot or a carrier-grade NAT timing out): it
+    /// forgets every mapping (`conntrack -F`) and maps to another port range from now on.
+    public func rebind(site: Int, ports: ClosedRange<Int>) throws {
+        let r = router(site)
+        try inNS(r, "iptables -t nat -F")
+        try inNS(r, "iptables -t nat -A POSTROUTING -o wan -p udp -j MASQUERADE --to-ports \(ports.lowerBound)-\(ports.upperBound)")
+        try inNS(r, "conntrack -F")
     }
 
     /// STUN servers (two inet addresses, for the probe) and the TURN server.

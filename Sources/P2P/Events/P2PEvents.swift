@@ -122,3 +122,24 @@ public struct P2PSendFailed: EventPayload, Equatable {
         self.requestSeq = requestSeq
     }
 }
+
+/// `p2p.candidates_changed`: a network check found new server-reflexive or relay candidates (a NAT rebinding, a new
+/// local address, a new relay allocation); friends get them in a new handshake.
+public struct P2PCandidatesChanged: EventPayload, Equatable {
+    public static let eventType = "p2p.candidates_changed"
+    /// Our candidates now.
+    public let candidates: [String]
+    /// The NAT mapping the last probe found.
+    public let natMapping: String
+    /// Our relayed address, if any.
+    public let relay: String?
+    /// What started the check (`link_quiet`).
+    public let reason: String
+
+    public init(candidates: [String], natMapping: String, relay: String?, reason: String) {
+        self.candidates = candidates
+        self.natMapping = natMapping
+        self.relay = relay
+        self.reason = reason
+    }
+}

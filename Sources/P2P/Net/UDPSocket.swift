@@ -20,7 +20,13 @@ public protocol DatagramSender: Sendable {
 }
 
 /// A bound UDP socket on a NIO event loop: receiving yields into a bounded stream (drops are counted, never
-/// buffered without end), sending is a non-blocking NIO write. No socket call runs on the cooperative pool.
+/// buffered without end); sending is a non-blocking `sendto` on the event loop. No socket call runs on the
+/// cooperative pool.
+///
+/// Sends bypass NIO's datagram writes on purpose: NIO closes a datagram channel on any write error but EMSGSIZE and
+/// EHOSTUNREACH, and ENETUNREACH is what a send gets while the host changes address (no route for a moment) — the
+/// node's socket died for good on a network change (measured in the namespaces). A failed send here is counted
+/// and the socket keeps going.
 public final class UDPSocket: DatagramSender, Sendable {
     /// Datagrams received, in arrival order; one consumer.
     public let received: AsyncStream<Datagram>
@@ -28,23 +34,31 @@ public final class UDPSocket: DatagramSender, Sendable {
     public let localAddress: UDPAddress
     private let channel: any Channel
     private let counters: Counters
+    /// A duplicate of the socket's descriptor for sending (NIO owns the original); closed with the channel.
+    private let sendDescriptor: CInt
 
     /// Receive-side counters.
     final class Counters: Sendable {
         let dropped = Atomic<Int>(0)
         let sendFailed = Atomic<Int>(0)
+        /// Set (on the event loop) when the send descriptor is closed.
+        let closed = Atomic<Bool>(false)
     }
 
     /// Datagrams dropped because the consumer fell behind (the stream holds at most `bufferLimit`).
     public var droppedCount: Int { counters.dropped.load(ordering: .relaxed) }
 
+    /// Datagrams the kernel refused to send (no route, buffer full, closed).
+    public var sendFailedCount: Int { counters.sendFailed.load(ordering: .relaxed) }
+
     /// How many received datagrams wait at most before new ones are dropped.
     public static let bufferLimit = 4096
 
-    private init(channel: any Channel, received: AsyncStream<Datagram>, counters: Counters) throws {
+    private init(channel: any Channel, received: AsyncStream<Datagram>, counters: Counters, sendDescriptor: CInt) throws {
         self.channel = channel
         self.received = received
         self.counters = counters
+        self.sendDescriptor = sendDescriptor
         guard let local = channel.localAddress.flatMap(UDPAddress.init) else {
             throw P2PError("the UDP socket has no local address")
         }
@@ -55,69 +69,92 @@ public final class UDPSocket: DatagramSender, Sendable {
     public static func bind(host: String, port: Int = 0, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
         async throws -> UDPSocket
     {
-        try await make(group: group) { try await $0.bind(host: host, port: port).get() }
+        let address = try SocketAddress(ipAddress: host, port: port)
+        let family = address.protocol == .inet6 ? AF_INET6 : AF_INET
+        let fd = Glibc.socket(family, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw P2PError("socket() failed: errno \(errno)") }
+        var one: CInt = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size))
+        let bound = address.withSockAddr { Glibc.bind(fd, $0, socklen_t($1)) }
+        guard bound == 0 else {
+            let code = errno
+            Glibc.close(fd)
+            throw P2PError("cannot bind UDP \(host):\(port): errno \(code)")
+        }
+        return try await adopt(fileDescriptor: fd, group: group)
     }
 
     /// Wraps a socket already bound (e.g. created inside a network namespace by `NetworkNamespace`).
     public static func adopt(fileDescriptor: CInt, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
         async throws -> UDPSocket
     {
-        try await make(group: group) { try await $0.withBoundSocket(fileDescriptor).get() }
-    }
-
-    private static func make(
-        group: any EventLoopGroup, _ open: (DatagramBootstrap) async throws -> any Channel
-    ) async throws -> UDPSocket {
+        let sendDescriptor = dup(fileDescriptor)
+        guard sendDescriptor >= 0 else { throw P2PError("dup() of the UDP socket failed: errno \(errno)") }
         let (stream, continuation) = AsyncStream.makeStream(of: Datagram.self, bufferingPolicy: .bufferingNewest(bufferLimit))
         let counters = Counters()
         let bootstrap = DatagramBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         DatagramForwarder(continuation: continuation, counters: counters))
                 }
             }
-        let channel = try await open(bootstrap)
+        let channel: any Channel
+        do { channel = try await bootstrap.withBoundSocket(fileDescriptor).get() } catch {
+            Glibc.close(sendDescriptor)
+            throw error
+        }
         channel.closeFuture.whenComplete { _ in continuation.finish() }
-        return try UDPSocket(channel: channel, received: stream, counters: counters)
+        return try UDPSocket(channel: channel, received: stream, counters: counters, sendDescriptor: sendDescriptor)
     }
 
     public func send(_ bytes: [UInt8], to address: UDPAddress) {
-        guard let remote = try? address.socketAddress() else {
-            counters.sendFailed.add(1, ordering: .relaxed)
-            return
-        }
-        var buffer = channel.allocator.buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
-        let counters = self.counters
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer)).whenFailure { _ in
-            counters.sendFailed.add(1, ordering: .relaxed)
-        }
+        write(bytes, to: address, ttl: nil)
     }
 
     /// Sends with a one-off IP TTL (a hole-punching "opener" that opens our NAT but dies before the peer's NAT, so
     /// the peer's NAT keeps no unanswered entry that would make it change our peer's port). Socket option, write
     /// and reset run back to back on the event loop.
     public func send(_ bytes: [UInt8], to address: UDPAddress, ttl: Int) {
-        guard address.isIPv4, let remote = try? address.socketAddress() else { return send(bytes, to: address) }
-        let channel = self.channel
+        write(bytes, to: address, ttl: address.isIPv4 ? ttl : nil)
+    }
+
+    private func write(_ bytes: [UInt8], to address: UDPAddress, ttl: Int?) {
+        guard let remote = try? address.socketAddress() else {
+            counters.sendFailed.add(1, ordering: .relaxed)
+            return
+        }
+        let fd = sendDescriptor
         let counters = self.counters
         channel.eventLoop.execute {
-            let option = ChannelOptions.Types.SocketOption(level: .ip, name: NIOBSDSocket.Option(rawValue: IP_TTL))
-            try? channel.syncOptions?.setOption(option, value: SocketOptionValue(ttl))
-            var buffer = channel.allocator.buffer(capacity: bytes.count)
-            buffer.writeBytes(bytes)
-            channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer)).whenFailure { _ in
+            guard !counters.closed.load(ordering: .acquiring) else {
                 counters.sendFailed.add(1, ordering: .relaxed)
+                return
             }
-            try? channel.syncOptions?.setOption(option, value: 64)
+            if let ttl {
+                var value = CInt(ttl)
+                _ = setsockopt(fd, CInt(IPPROTO_IP), IP_TTL, &value, socklen_t(MemoryLayout<CInt>.size))
+            }
+            let sent = bytes.withUnsafeBytes { buffer in
+                remote.withSockAddr { sendto(fd, buffer.baseAddress, buffer.count, CInt(MSG_DONTWAIT), $0, socklen_t($1)) }
+            }
+            if ttl != nil {
+                var normal: CInt = 64
+                _ = setsockopt(fd, CInt(IPPROTO_IP), IP_TTL, &normal, socklen_t(MemoryLayout<CInt>.size))
+            }
+            if sent < 0 { counters.sendFailed.add(1, ordering: .relaxed) }
         }
     }
 
     /// Closes the socket; the received stream finishes.
     public func close() async {
         try? await channel.close()
+        let fd = sendDescriptor
+        let counters = self.counters
+        // On the event loop, after every send queued before it: no send can use a reused descriptor number.
+        try? await channel.eventLoop.submit {
+            if !counters.closed.exchange(true, ordering: .acquiringAndReleasing) { Glibc.close(fd) }
+        }.get()
     }
 }
 

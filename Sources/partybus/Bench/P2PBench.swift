@@ -126,12 +126,13 @@ struct P2PBench: AsyncParsableCommand {
         defer { lab.tearDown() }
         try await lab.build([.fullCone, .fullCone])
         print("\nNAT matrix (\(attempts) attempts per pair; inviter site 1, joiner site 2; coturn as STUN and relay)")
-        print("inviter          joiner           success  median ms  p95 ms   path")
+        print("inviter          joiner           success  median ms  p95 ms   direct: median ms  path (3 s after connecting)")
         for a in NATKind.allCases {
             for b in NATKind.allCases {
                 try lab.setNAT(site: 1, a)
                 try lab.setNAT(site: 2, b)
                 var times: [Double] = []
+                var directTimes: [Double] = []
                 var paths: [String: Int] = [:]
                 for _ in 0..<attempts {
                     var config = P2PConfiguration()
@@ -152,7 +153,17 @@ struct P2PBench: AsyncParsableCommand {
                     let peer = try await joiner.add(token: token.text)
                     if await joiner.waitConnected(peer, timeout: .seconds(8)) != nil {
                         times.append(Self.ms(ContinuousClock.now - start))
-                        try await Task.sleep(for: .milliseconds(1500))
+                        // A relayed start may upgrade: wait up to 3 s for a direct path on both sides.
+                        let until = ContinuousClock.now + .seconds(3)
+                        while ContinuousClock.now < until {
+                            let joinerPath = await joiner.peers().first?.path
+                            let inviterPath = await inviter.peers().first?.path
+                            if joinerPath == "direct" && inviterPath == "direct" {
+                                directTimes.append(Self.ms(ContinuousClock.now - start))
+                                break
+                            }
+                            try await Task.sleep(for: .milliseconds(10))
+                        }
                         let path = await joiner.peers().first?.path ?? "?"
                         paths[path, default: 0] += 1
                     }
@@ -163,7 +174,8 @@ struct P2PBench: AsyncParsableCommand {
                 }
                 let pathText = paths.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                 print(a.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0) + b.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
-                      + String(format: "%3d/%-3d  %9.0f  %6.0f   ", times.count, attempts, Self.percentile(times, 0.5), Self.percentile(times, 0.95))
+                      + String(format: "%3d/%-3d  %9.0f  %6.0f   %17.0f  ", times.count, attempts, Self.percentile(times, 0.5),
+                               Self.percentile(times, 0.95), Self.percentile(directTimes, 0.5))
                       + pathText)
             }
         }
