@@ -21,6 +21,8 @@ final class EventLogWriter: @unchecked Sendable {
     private let connection: SQLiteConnection
     private let hub: LiveHub
     private let clock: @Sendable () -> Int64
+    /// Longest the writer waits for the appenders of its last batch to come back before committing (0: never).
+    private let fillWindow: TimeInterval
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var pending: [Request] = []
@@ -48,8 +50,12 @@ final class EventLogWriter: @unchecked Sendable {
     /// Transactions committed so far (appends ÷ commits is the mean group-commit size).
     var commitCount: UInt64 { commits.load(ordering: .relaxed) }
 
-    init(connection: SQLiteConnection, hub: LiveHub, head: UInt64, clock: @escaping @Sendable () -> Int64) throws {
+    init(
+        connection: SQLiteConnection, hub: LiveHub, head: UInt64, fillWindow: TimeInterval,
+        clock: @escaping @Sendable () -> Int64
+    ) throws {
         self.connection = connection
+        self.fillWindow = fillWindow
         self.hub = hub
         self.head = head
         self.clock = clock
@@ -114,9 +120,6 @@ final class EventLogWriter: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Longest the writer waits for the appenders of its last batch to come back before committing.
-    private static let fillWait: TimeInterval = 0.000_2
-
     private func run() {
         var recent = 0
         while true {
@@ -129,9 +132,9 @@ final class EventLogWriter: @unchecked Sendable {
             // Adaptive group commit: most of the appenders the last commit answered append again within
             // microseconds; waiting a moment for them lets one fsync cover them all instead of a trickle.
             let target = recent * 3 / 4
-            if target > 1 && pending.count < target && !closed {
+            if fillWindow > 0 && target > 1 && pending.count < target && !closed {
                 fillTarget = target
-                let deadline = Date(timeIntervalSinceNow: EventLogWriter.fillWait)
+                let deadline = Date(timeIntervalSinceNow: fillWindow)
                 while pending.count < target && !closed && condition.wait(until: deadline) {}
                 fillTarget = 0
             }

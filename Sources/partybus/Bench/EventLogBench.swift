@@ -15,6 +15,10 @@ struct EventLogBench: AsyncParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Writer counts to measure.") var writers: [Int] = [1, 8, 64]
     @Option(name: .long, help: "Folder for the benchmark databases (default: a temporary folder).") var dir: String?
     @Option(name: .long, help: "Also measure with this many appends in flight per writer (0: skip).") var window = 16
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: "Group-commit windows to compare, in µs (EventLog.Options.groupCommitWindow; the first is the default).")
+    var commitWindow: [Int] = [200, 0]
 
     static let payload = #"{"accountId":"1234567890123456789","joinOrder":2,"onlineId":"sim-alice","platform":"PS5"}"#
 
@@ -42,22 +46,27 @@ struct EventLogBench: AsyncParsableCommand {
         print("\nengine: durable appends/s (each writer appends one event at a time and awaits it), against raw SQLite")
         print("at the engine's own mean group-commit size, measured right after it:")
         for count in writers {
-            let measured = try await engineRate(
-                path: folder.appendingPathComponent("engine-\(count).sqlite").path, writers: count, draft: draft)
-            let batch = max(1, Int(measured.meanBatch.rounded()))
-            let raw = try RawSQLiteBaseline.inserts(
-                path: folder.appendingPathComponent("raw-same-\(count).sqlite").path, batch: batch, seconds: seconds,
-                payload: Self.payload)
-            let goal = count >= 64 ? "   (goal ≥ 0.80×)" : ""
-            print(
-                "  \(String(count).padding(toLength: 3, withPad: " ", startingAt: 0)) writers  \(format(measured.rate)) appends/s"
-                    + "  mean \(String(format: "%.1f", measured.meanBatch))/commit  raw at batch \(batch) \(format(raw))"
-                    + " = \(ratio(measured.rate, raw)) like-for-like\(goal); \(ratio(measured.rate, rawBest)) of raw best")
+            for micros in commitWindow {
+                let measured = try await engineRate(
+                    path: folder.appendingPathComponent("engine-\(count)-\(micros).sqlite").path, writers: count,
+                    draft: draft, commitWindow: .microseconds(micros))
+                let batch = max(1, Int(measured.meanBatch.rounded()))
+                let raw = try RawSQLiteBaseline.inserts(
+                    path: folder.appendingPathComponent("raw-same-\(count)-\(micros).sqlite").path, batch: batch,
+                    seconds: seconds, payload: Self.payload)
+                let goal = count >= 64 ? "   (goal ≥ 0.80×)" : ""
+                print(
+                    "  \(String(count).padding(toLength: 3, withPad: " ", startingAt: 0)) writers, window "
+                        + "\(String(micros).padding(toLength: 3, withPad: " ", startingAt: 0)) µs  \(format(measured.rate)) appends/s"
+                        + "  mean \(String(format: "%.1f", measured.meanBatch))/commit  raw at batch \(batch) \(format(raw))"
+                        + " = \(ratio(measured.rate, raw)) like-for-like\(goal); \(ratio(measured.rate, rawBest)) of raw best")
+            }
         }
 
         if window > 1, let most = writers.max() {
             let measured = try await engineRate(
-                path: folder.appendingPathComponent("engine-window.sqlite").path, writers: most * window, draft: draft)
+                path: folder.appendingPathComponent("engine-window.sqlite").path, writers: most * window, draft: draft,
+                commitWindow: .microseconds(commitWindow.first ?? 200))
             let batch = max(1, Int(measured.meanBatch.rounded()))
             let raw = try RawSQLiteBaseline.inserts(
                 path: folder.appendingPathComponent("raw-same-window.sqlite").path, batch: batch, seconds: seconds,
@@ -95,8 +104,10 @@ struct EventLogBench: AsyncParsableCommand {
     }
 
     /// Appends/s with `writers` concurrent appenders on a fresh log, and the mean number of events per commit.
-    private func engineRate(path: String, writers: Int, draft: EventDraft) async throws -> (rate: Double, meanBatch: Double) {
-        let log = try EventLog(path: path)
+    private func engineRate(
+        path: String, writers: Int, draft: EventDraft, commitWindow: Duration
+    ) async throws -> (rate: Double, meanBatch: Double) {
+        let log = try EventLog(path: path, options: EventLog.Options(groupCommitWindow: commitWindow))
         defer { log.close() }
         let rate = try await appendRate(log: log, writers: writers, draft: draft)
         let appended = Double(log.head)
