@@ -52,7 +52,7 @@ struct SoakBench: AsyncParsableCommand {
         print("PartyBus soak: partybus up (voice, auto-record) in a party of \(members + 1) against partybus sim --media; "
             + "each sample every member leaves and comes back (a step every \(SoakChurn.format(interval)) s); \(minutes) samples of "
             + "\(SoakChurn.format(secondsPerSample)) s")
-        print("sample    minute   rss_mb   fds  threads  events  members  peers  recording")
+        print("sample    minute   rss_mb  anon_mb   fds  threads  events  members  peers  recording")
         var samples: [ProcessFootprint] = []
         var lastHead = try await daemon.metric("partybus_log_head") ?? 0
         let start = ContinuousClock.now
@@ -70,8 +70,9 @@ struct SoakBench: AsyncParsableCommand {
             let peers = try await daemon.metric("partybus_voice_peers_connected") ?? 0
             let recording = try await daemon.metric("partybus_recordings_active") ?? 0
             samples.append(footprint)
-            print(String(format: "%3d/%-3d %8.2f %8.1f %5d %8d %7d %8d %6d %10d", index, minutes,
-                         (ContinuousClock.now - start).seconds / 60, footprint.rssMB, footprint.fileDescriptors, footprint.threads,
+            print(String(format: "%3d/%-3d %8.2f %8.1f %8.1f %5d %8d %7d %8d %6d %10d", index, minutes,
+                         (ContinuousClock.now - start).seconds / 60, footprint.rssMB, footprint.anonymousMB,
+                         footprint.fileDescriptors, footprint.threads,
                          Int(head - lastHead), churn.present + 1, Int(peers), Int(recording)))
             lastHead = head
         }
@@ -143,14 +144,17 @@ struct SoakVerdict {
         }
         let tail = judged.suffix(max(1, judged.count / 3))
         let rss = tail.map(\.rssMB).reduce(0, +) / Double(tail.count)
+        let anonymous = tail.map(\.anonymousMB).reduce(0, +) / Double(tail.count)
         let fds = Double(tail.map(\.fileDescriptors).reduce(0, +)) / Double(tail.count)
         let threads = Double(tail.map(\.threads).reduce(0, +)) / Double(tail.count)
         var grew: [String] = []
         if rss - first.rssMB > max(8, first.rssMB * 0.10) { grew.append("rss") }
         if fds - Double(first.fileDescriptors) > 4 { grew.append("fds") }
         if threads - Double(first.threads) > 4 { grew.append("threads") }
-        let figures = String(format: "rss %.1f → %.1f MB, fds %d → %.1f, threads %d → %.1f (sample %d vs the mean of the last %d)",
-                             first.rssMB, rss, first.fileDescriptors, fds, first.threads, threads, warmUp + 1, tail.count)
+        let figures = String(
+            format: "rss %.1f → %.1f MB (anonymous %.1f → %.1f), fds %d → %.1f, threads %d → %.1f (sample %d vs the mean of the last %d)",
+            first.rssMB, rss, first.anonymousMB, anonymous, first.fileDescriptors, fds, first.threads, threads, warmUp + 1,
+            tail.count)
         return grew.isEmpty
             ? "verdict: flat after warm-up: \(figures)"
             : "verdict: GROWING (\(grew.joined(separator: ", "))) after warm-up: \(figures)"
