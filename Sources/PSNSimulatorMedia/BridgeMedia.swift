@@ -27,8 +27,13 @@ actor BridgeMedia {
         logger[metadataKey: "bridgeId"] = .string(bridgeId)
         self.logger = logger
         graph = try VoiceGraph(spec: MediaGraphs.bridge(output: recordingPath))
-        try graph.start()
         GraphEventLog.follow(graph, logger: logger)
+        // Starting blocks on a state change: the first step on the queue, off the cooperative pool.
+        queue.enqueue { [graph, logger] in
+            do { try await graph.start() } catch {
+                logger.error("the bridge's graph would not start", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// A real recvonly offer for `peerId` in the C.8 shape (a re-offer rebuilds the peer), or `nil` on failure.

@@ -35,8 +35,13 @@ actor MemberMedia {
         logger[metadataKey: "sessionId"] = .string(sessionId)
         self.logger = logger
         graph = try VoiceGraph(spec: MediaGraphs.member(source: source, output: recordingPath))
-        try graph.start()
         GraphEventLog.follow(graph, logger: logger)
+        // Starting blocks on a state change: the first step on the queue, off the cooperative pool.
+        queue.enqueue { [graph, logger] in
+            do { try await graph.start() } catch {
+                logger.error("the member's graph would not start", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// The peers in the graph.

@@ -134,7 +134,7 @@ public actor PartyVoice {
         let spec = try GraphFile.load(options.graphFile.path, variables: variables)
         let devices = await DeviceCheck.run(spec)
         let graph = try VoiceGraph(spec: devices.spec, deviceNodes: devices.deviceNodes, taps: options.taps, sessionId: sessionId)
-        try graph.start()
+        try await graph.start()
         let state = RunningVoice(sessionId: sessionId, me: me, graph: graph)
         running = state
         state.eventsTask = Task { [weak self] in

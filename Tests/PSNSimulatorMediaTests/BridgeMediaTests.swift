@@ -44,7 +44,7 @@ extension SimulatorMediaTests {
                 #expect(media.bridgePeers(bridgeId: bridgeId) == [peerId])
 
                 let graph = try VoiceGraph(spec: F.headless(tone: 660, output: dir.path("client.wav")))
-                try graph.start()
+                try await graph.start()
                 let answer = try await graph.answer(
                     peer: "bridge", offer: offer, settings: PeerSettings(receive: false, localAddresses: ["127.0.0.1"]))
                 #expect(answer.contains("a=sendonly"))

@@ -51,7 +51,7 @@ extension SimulatorMediaTests {
                 #expect(offer.contains("a=candidate:") && offer.contains("127.0.0.1"))
 
                 let graph = try VoiceGraph(spec: F.headless(tone: 660, output: dir.path("client.wav")))
-                try graph.start()
+                try await graph.start()
                 let answer = try await graph.answer(peer: F.alice.accountId, offer: offer, settings: F.loopback)
                 #expect(answer.lowercased().contains("opus/16000/2"), "the answer keeps the offer's clock rate")
                 let payload = try TestMiranda.encode(type: "answer", sdp: answer, from: F.client.accountId,

@@ -184,7 +184,7 @@ struct PartyVoiceTests {
             let dir = try TemporaryDirectory()
             let aliceGraph = try VoiceGraph(spec: GraphFile.load(
                 VoiceMember.headlessGraph.path, variables: ["test.tone": "440", "test.output": dir.path("alice.wav")]))
-            try aliceGraph.start()
+            try await aliceGraph.start()
             let aliceId = TestAccounts.alice.accountId
             func offerFromAlice(_ peer: String, in sessionId: String) async throws {
                 let sdp = try await aliceGraph.offer(peer: peer, settings: PeerSettings(localAddresses: ["127.0.0.1"]))

@@ -53,3 +53,39 @@ final class EchoPlugin: Plugin {
         try await context.performSideEffect("ring the bell for #\(event.seq)") {}
     }
 }
+
+/// A count shared between test plugins.
+final class SharedCount: Sendable {
+    private let value = Mutex(0)
+    func add() { value.withLock { $0 += 1 } }
+    var current: Int { value.withLock { $0 } }
+}
+
+/// Blocks its thread (a synchronous sleep, as careless plugin code would) on the first event it gets.
+final class ThreadBlockingPlugin: Plugin {
+    let calls = Mutex(0)
+    let finished: SharedCount
+    let seconds: UInt32
+    init(seconds: UInt32, finished: SharedCount) {
+        self.seconds = seconds
+        self.finished = finished
+    }
+    func handle(_ event: Event) async throws {
+        let first = calls.withLock { calls in defer { calls += 1 }; return calls == 0 }
+        guard first else { return }
+        sleep(seconds)
+        finished.add()
+    }
+}
+
+/// Records, for each event it is given, how many blocking plugins had finished their block at that moment.
+final class WitnessPlugin: Plugin {
+    let seen = Mutex<[(seq: UInt64, finishedBlocks: Int)]>([])
+    let finished: SharedCount
+    init(finished: SharedCount) { self.finished = finished }
+    func handle(_ event: Event) async throws {
+        let now = finished.current
+        seen.withLock { $0.append((event.seq, now)) }
+    }
+    var count: Int { seen.withLock { $0.count } }
+}

@@ -16,6 +16,10 @@ enum PSNMetrics {
     /// `partybus_push_messages_oversized_total`: push messages longer than the bound, which end the connection.
     static func pushMessageOversized() { Counter(label: "partybus_push_messages_oversized_total").increment() }
 
+    /// `partybus_push_frames_truncated_total`: push frames kept cut in `push.frame_received` (longer than
+    /// `PushFrameReceived.maxKeptBytes`; the event says the full length).
+    static func pushFrameTruncated() { Counter(label: "partybus_push_frames_truncated_total").increment() }
+
     /// `partybus_http_responses_oversized_total`: HTTP response bodies longer than the bound, which fail the call.
     static func httpResponseOversized() { Counter(label: "partybus_http_responses_oversized_total").increment() }
 }

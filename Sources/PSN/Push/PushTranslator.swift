@@ -21,7 +21,9 @@ public struct PushTranslator: Sendable {
             return [draft("push", PushFrameRejected(reason: "not a JSON object", text: String(text.prefix(2000))))].compactMap { $0 }
         }
         let dataType = object["dataType"] as? String
-        var out: [EventDraft] = [draft("push", PushFrameReceived(text: text, dataType: dataType))].compactMap { $0 }
+        let raw = PushFrameReceived.keeping(text, dataType: dataType)
+        if raw.truncatedFrom != nil { PSNMetrics.pushFrameTruncated() }
+        var out: [EventDraft] = [draft("push", raw)].compactMap { $0 }
         guard let method = object["method"] as? NSNumber, method.doubleValue == 3001 else { return out }
         guard let dataType, let body = object["body"] as? [String: Any], let payload = body["data"] as? [String: Any],
             let sessionId = payload["sessionId"] as? String

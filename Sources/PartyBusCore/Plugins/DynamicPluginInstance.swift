@@ -2,6 +2,7 @@ import CPartyBusShims
 import Foundation
 import Logging
 import PartyBusPluginAPI
+import Synchronization
 
 /// One instance of a dynamic plugin, driven through its C table; implements `Plugin` for the host.
 final class DynamicPluginInstance: Plugin, @unchecked Sendable {
@@ -93,15 +94,23 @@ final class HostBridge: Sendable {
     }
 
     let context: any PluginContext
+    /// Operations a plugin may have submitted and not yet seen done; one more publish is refused (the plugin gets
+    /// the error), one more side-effect note is dropped and counted.
+    static let maxPending = 4096
     private let operations: AsyncStream<Operation>.Continuation
     private let worker: Task<Void, Never>
+    private let pending: OperationCount
+    private let refusedCount = Atomic<Int>(0)
 
     init(context: any PluginContext) {
         self.context = context
         let (stream, continuation) = AsyncStream<Operation>.makeStream()
         operations = continuation
+        let pending = OperationCount()
+        self.pending = pending
         worker = Task {
             for await operation in stream {
+                defer { pending.value.subtract(1, ordering: .relaxed) }
                 switch operation {
                 case .publish(let json, let token, let done):
                     do {
@@ -121,13 +130,36 @@ final class HostBridge: Sendable {
         }
     }
 
-    func submit(_ operation: Operation) { operations.yield(operation) }
+    /// Queues an operation; past `maxPending` waiting ones it is refused instead (a publish gets an error back).
+    func submit(_ operation: Operation) {
+        guard pending.value.add(1, ordering: .relaxed).newValue <= Self.maxPending else {
+            pending.value.subtract(1, ordering: .relaxed)
+            let refused = refusedCount.add(1, ordering: .relaxed).newValue
+            let message = "publish refused: more than \(Self.maxPending) operations of this plugin are waiting"
+            if refused == 1 || refused % 1000 == 0 {
+                context.logger.warning("plugin \(context.pluginName): \(message) (\(refused) refused so far)")
+            }
+            if case .publish(_, let token, let done) = operation {
+                message.withCString { done(token.raw, 0, 0, $0, strlen($0)) }
+            }
+            return
+        }
+        operations.yield(operation)
+    }
+
+    /// Operations refused because too many were waiting.
+    var refused: Int { refusedCount.load(ordering: .relaxed) }
 
     /// Waits until every submitted operation is done.
     func drain() async {
         operations.finish()
         await worker.value
     }
+}
+
+/// Operations submitted and not yet done.
+private final class OperationCount: Sendable {
+    let value = Atomic<Int>(0)
 }
 
 private final class StatusBox: @unchecked Sendable {

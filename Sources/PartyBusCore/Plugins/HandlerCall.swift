@@ -12,11 +12,17 @@ enum HandlerOutcome: Sendable, Equatable {
 ///
 /// On a timeout the call's task is cancelled and abandoned; the caller goes on at once.
 enum HandlerCall {
+    /// Runs `body` on `executor` (the plugin's own thread; nil: the pool). A call abandoned before it started is
+    /// never made.
     static func run(
-        timeout: Duration, _ body: @escaping @Sendable () async throws -> Void
+        timeout: Duration, on executor: (any TaskExecutor)? = nil, _ body: @escaping @Sendable () async throws -> Void
     ) async -> HandlerOutcome {
         let outcome = OnceOutcome()
-        let work = Task {
+        let work = Task(executorPreference: executor) {
+            if Task.isCancelled {
+                outcome.resolve(.cancelled)
+                return
+            }
             do {
                 try await body()
                 outcome.resolve(.done)

@@ -14,12 +14,15 @@ final class PluginRunner: Sendable {
     private let busy = Mutex(true)
     private let subscription = Mutex<EventSubscription?>(nil)
     private let instance = Mutex<(any Plugin)?>(nil)
+    /// Where the plugin's calls run: its own thread, so one that blocks starves nobody else.
+    private let thread: PluginThread
 
     init(registration: PluginRegistration, context: EngineContext, log: EventLog, options: PluginHost.Options) {
         self.registration = registration
         self.context = context
         self.log = log
         self.options = options
+        thread = PluginThread(name: registration.name)
         status = Mutex(
             PluginStatus(
                 name: registration.name, kind: registration.kind, state: .starting, checkpoint: 0, handled: 0,
@@ -47,6 +50,7 @@ final class PluginRunner: Sendable {
 
     /// Runs until cancelled, then stops the plugin.
     func run() async {
+        defer { thread.close() }
         guard let plugin = await create() else { return }
         let from: UInt64
         do {
@@ -77,7 +81,7 @@ final class PluginRunner: Sendable {
         let make = registration.make
         let context = self.context
         let made = Mutex<(any Plugin)?>(nil)
-        let outcome = await HandlerCall.run(timeout: options.startTimeout) {
+        let outcome = await HandlerCall.run(timeout: options.startTimeout, on: thread) {
             let plugin = try await make(context)
             made.withLock { $0 = plugin }
         }
@@ -103,6 +107,8 @@ final class PluginRunner: Sendable {
 
     private func consume(_ feed: EventSubscription, plugin: any Plugin) async {
         var lastOverflows = 0
+        var previousTimedOut = false
+
         while !Task.isCancelled {
             busy.withLock { $0 = false }
             let batch: [Event]?
@@ -118,13 +124,23 @@ final class PluginRunner: Sendable {
             for event in batch {
                 if Task.isCancelled { break }
                 context.setCurrent(event.seq)
-                let outcome = await HandlerCall.run(timeout: options.handlerTimeout) {
-                    try await plugin.handle(event)
-                }
+                let skipped = previousTimedOut ? await threadStillBlocked() : false
+                let outcome: HandlerOutcome =
+                    skipped
+                    ? .timedOut
+                    : await HandlerCall.run(timeout: options.handlerTimeout, on: thread) {
+                        try await plugin.handle(event)
+                    }
                 context.setCurrent(nil)
+                previousTimedOut = outcome == .timedOut
                 switch outcome {
                 case .done:
                     break
+                case .timedOut where skipped:
+                    await fail(
+                        reason: "timeout",
+                        message: "its thread is still blocked by an earlier call; the event was not delivered",
+                        event: event)
                 case .threw(let message):
                     await fail(reason: "threw", message: message, event: event)
                 case .timedOut:
@@ -150,10 +166,18 @@ final class PluginRunner: Sendable {
         }
     }
 
+    /// After a timed-out call: true when it still blocks the plugin's thread after waiting up to the handler timeout
+    /// more. The next call is then not made (it would only queue behind the blocked one).
+    private func threadStillBlocked() async -> Bool {
+        guard thread.isRunningJob else { return false }
+        return await !thread.waitUntilFree(atMost: options.handlerTimeout)
+    }
+
     private func stop(_ plugin: any Plugin) async {
         // Stop outside the cancelled task so the plugin gets its full timeout to clean up.
         let timeout = options.stopTimeout
-        let outcome = await Task { await HandlerCall.run(timeout: timeout) { await plugin.stop() } }.value
+        let thread = self.thread
+        let outcome = await Task { await HandlerCall.run(timeout: timeout, on: thread) { await plugin.stop() } }.value
         if outcome != .done { options.logger.warning("plugin \(name) did not stop cleanly: \(outcome)") }
         let checkpoint = status.withLock {
             $0.state = .stopped

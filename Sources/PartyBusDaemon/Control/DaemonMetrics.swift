@@ -48,6 +48,8 @@ public final class DaemonMetrics: Sendable {
         let connected = peers.filter { ["connected", "completed"].contains($0.state) }.count
         registry.makeGauge(name: "partybus_voice_peers_connected", help: "Peers whose ICE is connected or completed")
             .set(to: Double(connected))
+        registry.makeGauge(name: "partybus_voice_events_dropped", help: "Voice graph events (mostly level readings) dropped because their consumer was behind, since start")
+            .set(to: Double(VoiceGraph.droppedEventsTotal))
         for statistics in await context.voice?.rtpStatistics() ?? [] {
             let labels = [("peer", statistics.peer)]
             registry.makeGauge(name: "partybus_voice_peer_rtp_packets_received", labels: labels, help: "RTP packets received from a peer (webrtcbin inbound-rtp)")

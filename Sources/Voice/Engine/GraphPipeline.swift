@@ -20,15 +20,31 @@ public final class GraphPipeline: @unchecked Sendable {
     }
 
     deinit {
-        gst_element_set_state(pipeline, GST_STATE_NULL)
-        gst_object_unref(UnsafeMutableRawPointer(pipeline))
+        // Stopping waits for the streaming threads: never on the thread that dropped the last reference.
+        let element = UnsafeSendableElement(pipeline)
+        GStreamerThreads.release {
+            gst_element_set_state(element.pointer, GST_STATE_NULL)
+            gst_object_unref(UnsafeMutableRawPointer(element.pointer))
+        }
     }
 
-    /// Starts playing.
+    /// Starts playing, blocking the calling thread until the state change returns. Call it off the cooperative
+    /// pool (`start()` does).
     public func play() throws {
         if gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE {
             throw GraphError("the pipeline refused to start (an element could not open its device or file)")
         }
+    }
+
+    /// Starts playing, the state change on a dispatch thread.
+    public func start() async throws {
+        try await GStreamerThreads.run { try self.play() }
+    }
+
+    /// Stops at once (to NULL), the state change on a dispatch thread.
+    public func stop() async {
+        let element = UnsafeSendableElement(pipeline)
+        await GStreamerThreads.runQuietly { _ = gst_element_set_state(element.pointer, GST_STATE_NULL) }
     }
 
     /// Changes a property of a named element while the pipeline runs (mute: a mic `volume` to 0; per-member
@@ -44,7 +60,7 @@ public final class GraphPipeline: @unchecked Sendable {
     public func finish(timeout: Duration = .seconds(10)) async throws {
         pb_send_eos(pipeline)
         try await waitForEnd(timeout: timeout)
-        gst_element_set_state(pipeline, GST_STATE_NULL)
+        await stop()
     }
 
     /// Waits for end-of-stream or an error, up to `timeout`, without blocking a Swift concurrency thread.

@@ -25,10 +25,10 @@ public enum VoiceGraphEvent: Sendable, Equatable {
 /// consumers see events in callback order (a `Task` per callback would not keep it). Passed to C as an
 /// `Unmanaged` context, retained per connection and released by the destroy-notify.
 final class CallbackBridge: Sendable {
-    let continuation: AsyncStream<VoiceGraphEvent>.Continuation
+    let continuation: GraphEventFeed
     let peer: String
 
-    init(continuation: AsyncStream<VoiceGraphEvent>.Continuation, peer: String) {
+    init(continuation: GraphEventFeed, peer: String) {
         self.continuation = continuation
         self.peer = peer
     }

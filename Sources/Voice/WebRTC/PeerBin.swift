@@ -50,10 +50,19 @@ final class PeerBin: @unchecked Sendable {
     }
 
     deinit {
-        pb_object_unref(webrtc)
-        // Never let the last reference go while anything inside still plays.
-        pb_force_null(bin)
-        pb_object_unref(bin)
+        // Never let the last reference go while anything inside still plays; stopping it blocks, so it happens on
+        // the teardown queue, not on the thread that dropped the last reference.
+        let elements = BinElements(bin: bin, webrtc: webrtc)
+        GStreamerThreads.release {
+            pb_object_unref(elements.webrtc)
+            pb_force_null(elements.bin)
+            pb_object_unref(elements.bin)
+        }
+    }
+
+    private struct BinElements: @unchecked Sendable {
+        let bin: UnsafeMutablePointer<GstElement>
+        let webrtc: UnsafeMutablePointer<GstElement>
     }
 
     /// Ghosts the bin's ends, adds it to the pipeline, links it to the mic tee and the mixer and brings it to the

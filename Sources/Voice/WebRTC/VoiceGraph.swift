@@ -13,9 +13,10 @@ import Synchronization
 public final class VoiceGraph: Sendable {
     /// The graph it runs.
     public let spec: GraphSpec
-    /// Everything GStreamer reports, in order. One consumer.
+    /// Everything GStreamer reports, in order. One consumer; one that falls more than `eventCapacity` behind loses
+    /// the oldest (counted in `droppedEvents`).
     public let events: AsyncStream<VoiceGraphEvent>
-    private let continuation: AsyncStream<VoiceGraphEvent>.Continuation
+    private let continuation: GraphEventFeed
     private let pipeline: GraphPipeline
     private let peers = Mutex<[String: PeerBin]>([:])
     private let running = Atomic<Bool>(false)
@@ -39,14 +40,17 @@ public final class VoiceGraph: Sendable {
 
     /// Builds the pipeline of `spec` (nothing plays yet). `deviceNodes` are the nodes `DeviceCheck` found to be
     /// audio devices: an error from one while playing comes as `.degraded`, not `.error`. `taps` is where the
-    /// graph's voice taps feed (nil: none), `sessionId` the party stamped on their buffers.
-    public init(spec: GraphSpec, deviceNodes: Set<String> = [], taps: VoiceTapHub? = nil, sessionId: String? = nil) throws {
+    /// graph's voice taps feed (nil: none), `sessionId` the party stamped on their buffers; `eventCapacity` how far
+    /// the consumer of `events` may fall behind before the oldest are dropped (and counted).
+    public init(spec: GraphSpec, deviceNodes: Set<String> = [], taps: VoiceTapHub? = nil, sessionId: String? = nil,
+                eventCapacity: Int = 4096) throws {
         self.spec = spec
         self.deviceNodes = deviceNodes
         tapHub = taps
         tapSession = sessionId
         pipeline = try GraphPipeline(description: LaunchDescription.make(spec))
-        (events, continuation) = AsyncStream.makeStream(of: VoiceGraphEvent.self, bufferingPolicy: .bufferingNewest(4096))
+        continuation = GraphEventFeed(capacity: eventCapacity)
+        events = continuation.stream
     }
 
     deinit {
@@ -54,11 +58,11 @@ public final class VoiceGraph: Sendable {
         continuation.finish()
     }
 
-    /// Starts playing and starts reading the pipeline's bus.
-    public func start() throws {
+    /// Starts playing (the state change on a dispatch thread) and starts reading the pipeline's bus.
+    public func start() async throws {
         try SessionFile.writeAll(spec)
         attachGraphTaps()
-        try pipeline.play()
+        try await pipeline.start()
         running.store(true, ordering: .sequentiallyConsistent)
         let pipeline = self.pipeline
         let continuation = self.continuation
@@ -66,12 +70,6 @@ public final class VoiceGraph: Sendable {
         Thread.detachNewThread {
             Self.readBus(pipeline: pipeline, continuation: continuation, flag: flag)
         }
-    }
-
-    /// True for the first caller only.
-    private final class ResumeOnce: Sendable {
-        private let done = Mutex(false)
-        func first() -> Bool { done.withLock { value in defer { value = true }; return !value } }
     }
 
     private struct EndFlag: Sendable {
@@ -83,7 +81,7 @@ public final class VoiceGraph: Sendable {
         weak var graph: VoiceGraph?
     }
 
-    private static func readBus(pipeline: GraphPipeline, continuation: AsyncStream<VoiceGraphEvent>.Continuation, flag: RunFlag) {
+    private static func readBus(pipeline: GraphPipeline, continuation: GraphEventFeed, flag: RunFlag) {
         while let graph = flag.graph, graph.running.load(ordering: .relaxed) {
             var source: UnsafeMutablePointer<CChar>?
             var text: UnsafeMutablePointer<CChar>?
@@ -140,6 +138,12 @@ public final class VoiceGraph: Sendable {
         peers.withLock { bins in bins.first { "peer_\($0.value.description.webrtc)" == bin }?.key }
     }
 
+    /// Events dropped because the consumer of `events` was too far behind.
+    public var droppedEvents: Int { continuation.dropped }
+
+    /// Events every graph of this process dropped so far (for `/metrics`).
+    public static var droppedEventsTotal: Int { GraphEventFeed.droppedTotal }
+
     /// The peers now in the graph.
     public var peerIds: [String] { peers.withLock { Array($0.keys).sorted() } }
 
@@ -148,7 +152,7 @@ public final class VoiceGraph: Sendable {
     /// offer's clock rate). A garbage offer throws before anything is built.
     public func answer(peer: String, offer text: String, settings: PeerSettings = .init()) async throws -> String {
         let offer = try SessionDescription(text)
-        let bin = try addPeer(peer, payloadType: offer.opusPayloadType, settings: settings)
+        let bin = try await addPeer(peer, payloadType: offer.opusPayloadType, settings: settings)
         bin.remoteClockRate = offer.opusClockRate
         do {
             return try await Self.blocking(on: bin.queue) {
@@ -169,7 +173,7 @@ public final class VoiceGraph: Sendable {
     /// Adds peer `peer` as the offerer: builds its bin (Opus at payload type `payloadType`), creates the offer and
     /// waits for ICE gathering. Returns the complete offer SDP.
     public func offer(peer: String, payloadType: Int = 111, settings: PeerSettings = .init()) async throws -> String {
-        let bin = try addPeer(peer, payloadType: payloadType, settings: settings)
+        let bin = try await addPeer(peer, payloadType: payloadType, settings: settings)
         do {
             return try await Self.blocking(on: bin.queue) {
                 if !bin.sends { try bin.addReceiveOnlyTransceiver(payloadType: payloadType) }
@@ -280,7 +284,7 @@ public final class VoiceGraph: Sendable {
         continuation.finish()
     }
 
-    private func addPeer(_ peer: String, payloadType: Int, settings: PeerSettings) throws -> PeerBin {
+    private func addPeer(_ peer: String, payloadType: Int, settings: PeerSettings) async throws -> PeerBin {
         let suffix = Self.elementSuffix(peer)
         let send = settings.send && micTap != nil
         let slot = settings.receive && spec.peer?.output != nil ? claimSlot(peer) : 0
@@ -297,7 +301,10 @@ public final class VoiceGraph: Sendable {
         guard claimed else { throw VoiceError("peer '\(peer)' is already in the graph") }
         do {
             attachPeerTaps(bin, suffix: suffix)
-            try bin.attach(to: pipeline.pipeline, micTap: send ? micTap : nil)
+            // Bringing the bin to the pipeline's state is a blocking state change: on the peer's queue.
+            let pipeline = self.pipeline
+            let tap = send ? micTap : nil
+            try await Self.blocking(on: bin.queue) { try bin.attach(to: pipeline.pipeline, micTap: tap) }
         } catch {
             peers.withLock { bins in if bins[peer] === bin { bins[peer] = nil } }
             slots.withLock { $0[peer] = nil }
@@ -351,28 +358,15 @@ public final class VoiceGraph: Sendable {
 
     /// Runs blocking GStreamer work on a dispatch queue (a peer's own serial queue, or any thread).
     static func blocking<T: Sendable>(on queue: DispatchQueue = .global(), _ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try work() }) }
-        }
+        try await GStreamerThreads.run(on: queue, work)
     }
 
     /// Runs blocking work on a dispatch thread and waits for it at most `limit` (the work goes on regardless).
     static func blockingQuietly(atMost limit: Duration, _ work: @escaping @Sendable () -> Void) async {
-        let resumed = ResumeOnce()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            @Sendable func resumeOnce() {
-                if resumed.first() { continuation.resume() }
-            }
-            DispatchQueue.global().async { work(); resumeOnce() }
-            let (seconds, attoseconds) = limit.components
-            let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { resumeOnce() }
-        }
+        await GStreamerThreads.runQuietly(atMost: limit, work)
     }
 
     static func blockingQuietly(on queue: DispatchQueue = .global(), _ work: @escaping @Sendable () -> Void) async {
-        await withCheckedContinuation { continuation in
-            queue.async { work(); continuation.resume() }
-        }
+        await GStreamerThreads.runQuietly(on: queue, work)
     }
 }

@@ -4,5 +4,6 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks; run from a release build (swift run -c release partybus bench …).",
-        subcommands: [EventLogBench.self, JoinBench.self, VoiceBench.self, OBSBench.self, P2PBench.self, RecordBench.self])
+        subcommands: [EventLogBench.self, JoinBench.self, VoiceBench.self, OBSBench.self, P2PBench.self, RecordBench.self,
+                      SoakBench.self])
 }

@@ -48,7 +48,7 @@ struct OBSBench: AsyncParsableCommand {
         guard all.isEmpty else { throw ValidationError(all.map(\.description).joined(separator: "\n")) }
         let voice = try VoiceGraph(spec: spec)
         let mixed = try voice.watchPulses(element: "out", pad: "src", kind: .amplitude(8000))
-        try voice.start()
+        try await voice.start()
         defer { Task { await voice.stop() } }
         try await Task.sleep(for: .milliseconds(300))
 
