@@ -1,3 +1,4 @@
+import Foundation
 @testable import PSN
 import PSNTestSupport
 import PartyBusTestSupport
@@ -30,5 +31,44 @@ struct BatchQueueTests {
         waiting.cancel()
         #expect(await eventually(timeout: .seconds(5)) { returned.withLock { $0 } })
         #expect(await waiting.value == nil)
+    }
+
+    @Test("a full queue holds its producer thread back until the consumer takes; nothing is lost or reordered")
+    func backpressure() async {
+        let queue = BatchQueue<Int>(capacity: 4)
+        let producer = Thread { for n in 1...200 { queue.push(n) } }
+        producer.start()
+        var received: [Int] = []
+        var largest = 0
+        while received.count < 200, let batch = await queue.next() {
+            largest = max(largest, batch.count)
+            received += batch
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        #expect(received == Array(1...200))
+        #expect(largest <= 4)
+        #expect(queue.producerWaits > 0)
+    }
+
+    @Test("a producer blocked on a full queue is let go when the consumer's task is cancelled")
+    func consumerGone() async {
+        let queue = BatchQueue<Int>(capacity: 1)
+        queue.push(1)
+        let done = Mutex(false)
+        let producer = Thread {
+            queue.push(2)
+            queue.push(3)
+            done.withLock { $0 = true }
+        }
+        producer.start()
+        #expect(await eventually(timeout: .seconds(5)) { queue.producerWaits == 1 })
+        #expect(!done.withLock { $0 })
+        let consumer = Task {
+            try? await Task.sleep(for: .seconds(60))
+            return await queue.next()
+        }
+        consumer.cancel()
+        #expect(await consumer.value == nil)
+        #expect(await eventually(timeout: .seconds(5)) { done.withLock { $0 } })
     }
 }
