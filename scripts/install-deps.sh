@@ -8,6 +8,7 @@ packages=(
   libsqlite3-dev   # the event log
   libyaml-dev      # Yams (configuration, pipeline graphs)
   libcurl4-openssl-dev  # PSN HTTP client
+  libssl-dev       # voice: the ECDSA DTLS certificate webrtcbin is given (Sources/CGStreamer/dtls_shim.h)
   libwebsockets-dev     # PSN push socket
   openssl          # tests make their own CA for https/wss
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev  # voice graphs

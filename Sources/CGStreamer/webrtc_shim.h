@@ -542,11 +542,15 @@ static inline int pb_end_after(GstElement *pipeline, const char *name) {
 /// clock agrees), and the pad's caps as `format` (0 other/encoded, 1 S16LE, 2 F32LE), rate and channels.
 typedef void (*pb_tap_callback)(gpointer context, const guint8 *data, gsize size, gint64 monotonic_ns, int format,
                                 int rate, int channels);
-typedef struct { pb_tap_callback callback; gpointer context; GDestroyNotify destroy; } pb_tap_data;
+/// `wanted(context)` is asked first, for every buffer: 0 (nobody listens to this tap) skips all the work below
+/// (segment, clock, caps, mapping), which otherwise runs on the streaming thread for every buffer of every peer.
+typedef int (*pb_tap_wanted)(gpointer context);
+typedef struct { pb_tap_callback callback; pb_tap_wanted wanted; gpointer context; GDestroyNotify destroy; } pb_tap_data;
 static inline GstPadProbeReturn pb_tap_probe(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
     pb_tap_data *tap = (pb_tap_data *)data;
     GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
     if (!buffer) return GST_PAD_PROBE_OK;
+    if (tap->wanted && !tap->wanted(tap->context)) return GST_PAD_PROBE_OK;
     gint64 when = -1;
     GstClockTime pts = GST_BUFFER_PTS(buffer);
     GstObject *parent = gst_pad_get_parent(pad);
@@ -601,13 +605,13 @@ static inline void pb_tap_free(gpointer data) {
 }
 /// Adds the tap; returns 0 (and destroys the context) when there is no such element or pad.
 static inline int pb_tap_pad(GstElement *bin, const char *name, const char *pad_name, pb_tap_callback callback,
-                             gpointer context, GDestroyNotify destroy) {
+                             pb_tap_wanted wanted, gpointer context, GDestroyNotify destroy) {
     GstElement *element = gst_bin_get_by_name(GST_BIN(bin), name);
     GstPad *pad = element ? gst_element_get_static_pad(element, pad_name) : NULL;
     if (element) gst_object_unref(element);
     if (!pad) { if (destroy) destroy(context); return 0; }
     pb_tap_data *tap = g_new0(pb_tap_data, 1);
-    tap->callback = callback; tap->context = context; tap->destroy = destroy;
+    tap->callback = callback; tap->wanted = wanted; tap->context = context; tap->destroy = destroy;
     gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, pb_tap_probe, tap, pb_tap_free);
     gst_object_unref(pad);
     return 1;

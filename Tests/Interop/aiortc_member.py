@@ -9,7 +9,7 @@ customMessage push frames (E.7). Its microphone is a sine tone; what it hears is
 
 Like the app: Opus only, written opus/16000/2 at payload type 96, fmtp minptime=10;stereo=0;useinbandfec=1, an
 m=application data section, ICE host candidates on 127.0.0.1 only (aioice skips loopback unless told), no STUN, and
-a DTLS client that accepts RSA certificates as browser engines do (aiortc's own offers ECDSA suites only).
+aiortc's own DTLS client unchanged (ECDSA-authenticated suites only).
 
 Progress goes to stdout as one JSON object a line ({"event": ...}); it stops after --seconds of media or on SIGTERM.
 """
@@ -33,7 +33,7 @@ import urllib.request
 import aioice.ice
 import av
 import websockets
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, codecs, rtcdtlstransport
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription, codecs
 from aiortc.contrib.media import MediaRecorder
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
@@ -61,18 +61,8 @@ def configure_stack():
                                  parameters={"minptime": 10, "stereo": 0, "useinbandfec": 1})
     codecs.CODECS["audio"][:] = [opus]
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
-    # aiortc's DTLS client offers only ECDSA-authenticated suites; browser engines (the app's included) also offer
-    # ECDHE-RSA, which webrtcbin 1.22's RSA certificate needs when webrtcbin is the DTLS server (we offered).
-    original = rtcdtlstransport.RTCCertificate._create_ssl_context
-
-    def browser_ciphers(self, srtp_profiles):
-        context = original(self, srtp_profiles)
-        context.set_cipher_list(
-            b"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:"
-            b"ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA")
-        return context
-
-    rtcdtlstransport.RTCCertificate._create_ssl_context = browser_ciphers
+    # aiortc's DTLS client as it ships: it offers ECDSA-authenticated suites only, which our webrtcbins serve with
+    # their ECDSA certificate (docs/voice.md, "Against an independent WebRTC stack").
 
 
 def app_sdp(sdp):

@@ -40,6 +40,9 @@ final class PeerBin: @unchecked Sendable {
             throw VoiceError("peer \(peer): the bin has no webrtcbin")
         }
         self.webrtc = webrtc
+        // An ECDSA certificate for DTLS (one per process), so ECDSA-only DTLS clients can connect when we offer and
+        // webrtcbin is the DTLS server; without one (OpenSSL failed) webrtcbin keeps its own RSA certificate.
+        _ = pb_webrtc_use_ecdsa_certificate(webrtc)
         if let stun = settings.stunServer { pb_webrtc_set_stun(webrtc, stun) }
         for address in settings.localAddresses { _ = pb_webrtc_add_local_address(webrtc, address) }
         connectICEState(webrtc, bridge: bridge)
@@ -145,6 +148,7 @@ final class PeerBin: @unchecked Sendable {
         var text = String(cString: raw)
         g_free(raw)
         text = SessionDescription.rewriteOpusClock(text, payloadType: payloadType, from: 48000, to: remoteClockRate)
+        if let fingerprint = Self.ecdsaFingerprint { text = SessionDescription.replacingFingerprint(text, with: fingerprint) }
         text = SessionDescription.keepingCandidates(text, on: settings.localAddresses)
         if let limit = settings.hostCandidateLimit { text = SessionDescription.keepingHostCandidates(text, limit: limit) }
         guard text.contains("a=candidate:") else {
@@ -152,6 +156,13 @@ final class PeerBin: @unchecked Sendable {
         }
         return text
     }
+
+    /// The fingerprint of the process's ECDSA DTLS certificate (nil when there is none and webrtcbin keeps RSA).
+    static let ecdsaFingerprint: String? = {
+        guard let raw = pb_dtls_ecdsa_fingerprint() else { return nil }
+        defer { g_free(raw) }
+        return String(cString: raw)
+    }()
 
     /// Unlinks and stops the bin and takes it out of the pipeline. A per-peer output gets end-of-stream first (up
     /// to 1 s), so its file is complete.

@@ -113,6 +113,14 @@ public struct SessionDescription: Sendable, Equatable {
         }.joined(separator: "\r\n")
     }
 
+    /// `text` with every `a=fingerprint:` line saying `fingerprint` ("sha-256 AB:…"): the one of the certificate
+    /// our DTLS really uses (see `pb_dtls_ecdsa_fingerprint`).
+    public static func replacingFingerprint(_ text: String, with fingerprint: String) -> String {
+        text.split(separator: "\r\n", omittingEmptySubsequences: false).map { line in
+            line.hasPrefix("a=fingerprint:") ? "a=fingerprint:\(fingerprint)" : String(line)
+        }.joined(separator: "\r\n")
+    }
+
     /// `text` with only its first `limit` host candidates (and no others) in every section (C.6: the app's answer
     /// to the bridge carries exactly one host candidate).
     public static func keepingHostCandidates(_ text: String, limit: Int) -> String {

@@ -91,6 +91,9 @@ final class TapPoint: Sendable {
         self.rtp = rtp
     }
 
+    /// Whether anyone listens to this point's tap (asked by the probe before it reads anything of the buffer).
+    var wanted: Bool { hub.wants(tap) }
+
     /// Called on a streaming thread with a mapped buffer.
     func received(_ data: UnsafeBufferPointer<UInt8>, monotonic: Int64, format: Int32, rate: Int32, channels: Int32) {
         guard hub.wants(tap) else { return }
@@ -142,6 +145,11 @@ private func tapReceived(
         .received(UnsafeBufferPointer(start: data, count: Int(size)), monotonic: Int64(monotonic), format: format, rate: rate, channels: channels)
 }
 
+private func tapWanted(_ context: UnsafeMutableRawPointer?) -> Int32 {
+    guard let context else { return 0 }
+    return Unmanaged<TapPoint>.fromOpaque(context).takeUnretainedValue().wanted ? 1 : 0
+}
+
 private func releaseTapPoint(_ context: UnsafeMutableRawPointer?) {
     if let context { Unmanaged<TapPoint>.fromOpaque(context).release() }
 }
@@ -152,7 +160,8 @@ extension TapPoint {
     func attach(to bin: UnsafeMutablePointer<GstElement>, element: String, pad: String) -> Bool {
         let context = Unmanaged.passRetained(self).toOpaque()
         let callback: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<UInt8>?, UInt, Int, Int32, Int32, Int32) -> Void = tapReceived
+        let wanted: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = tapWanted
         let destroy: @convention(c) (UnsafeMutableRawPointer?) -> Void = releaseTapPoint
-        return pb_tap_pad(bin, element, pad, callback, context, destroy) != 0
+        return pb_tap_pad(bin, element, pad, callback, wanted, context, destroy) != 0
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// CPU time and memory of a process, as `bench voice` reports them: CPU of every thread (GStreamer's included) from
-/// `getrusage` or `/proc/<pid>/stat`, resident memory from `/proc/self/status`, and the machine's load.
+/// `getrusage` or `/proc/<pid>/stat`, resident memory (peak: the kernel's high-water mark) from `/proc/self/status`, and the machine's load.
 enum ProcessUsage {
     /// This process's CPU seconds (user + system, all threads).
     static func cpuSeconds() -> Double {
@@ -29,10 +29,11 @@ enum ProcessUsage {
         return usage.ru_nvcsw
     }
 
-    /// This process's resident memory in MB.
-    static func residentMB() -> Double {
+    /// This process's resident memory in MB: now (`VmRSS`) or its peak so far (`VmHWM`).
+    static func residentMB(peak: Bool = false) -> Double {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        let key = peak ? "VmHWM:" : "VmRSS:"
+        let line = status.split(separator: "\n").first { $0.hasPrefix(key) } ?? ""
         return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
     }
 
@@ -48,11 +49,10 @@ enum ProcessUsage {
         -> (cpu: Double, rssMB: Double, switchesPerSecond: Double, childCPU: Double?)
     {
         let startCPU = cpuSeconds(), startChild = child?.cpuSeconds, startSwitches = voluntarySwitches(), start = ContinuousClock.now
-        var peak = residentMB()
-        while ContinuousClock.now - start < .seconds(seconds) {
-            try await Task.sleep(for: .milliseconds(250))
-            peak = max(peak, residentMB())
-        }
+        // One sleep, nothing polled: the window's CPU is the graph's, not the bench's own. The peak comes from the
+        // kernel's high-water mark (party sizes only grow, so it is this window's peak or the joins' just before).
+        try await Task.sleep(for: .seconds(seconds))
+        let peak = residentMB(peak: true)
         let wall = (ContinuousClock.now - start).seconds
         let childCPU: Double? = if let startChild, let end = child?.cpuSeconds { (end - startChild) / wall * 100 } else { nil }
         return ((cpuSeconds() - startCPU) / wall * 100, peak, Double(voluntarySwitches() - startSwitches) / wall, childCPU)

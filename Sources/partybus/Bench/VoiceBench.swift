@@ -21,6 +21,8 @@ struct VoiceBench: AsyncParsableCommand {
     var members = "15"
     @Option(name: .long, help: "Seconds per CPU/RSS window.") var seconds = 30.0
     @Option(name: .long, help: "webrtcbin jitterbuffer latency in ms on the receiving side (the shipped graphs use 40).") var jitterbuffer = 40
+    @Option(name: .long, help: "A graph file for the CPU/RSS table instead of the built-in one (the shipped party graph with a tone as the mic); it needs the nodes and taps that one has (mic tap, per-peer receive chain with a tap).")
+    var graph: String?
     @Flag(name: .long, help: "Skip the CPU/RSS table.") var noUsage = false
     @Flag(name: .long, help: "Skip the join and click latency measurements.") var noLatency = false
 
@@ -169,7 +171,15 @@ struct VoiceBench: AsyncParsableCommand {
               + "margin: the weakest member's; csw/s: our threads' voluntary context switches per second, i.e. hand-overs between threads; "
               + "sim %: the child simulator and its members; load: the machine's 1-min load average):")
         print(VoicePartyBench.header)
-        let rows = try await VoicePartyBench(steps: steps, seconds: seconds, folder: folder).run()
+        var graphText = VoicePartyBench.graph
+        if let graph {
+            // Checked as `partybus up` checks a graph, so a wrong file fails here, saying where, not as unheard members.
+            do { _ = try GraphFile.load(graph, variables: [:]) } catch {
+                throw VoiceError("--graph: '\(graph)' is not a usable graph: \(error)")
+            }
+            graphText = try String(contentsOfFile: graph, encoding: .utf8)
+        }
+        let rows = try await VoicePartyBench(steps: steps, seconds: seconds, folder: folder, graph: graphText).run()
         if let first = rows.first, let last = rows.last, last.members > first.members {
             print(String(format: "  each member beyond the first adds %.2f %% of one core (goal ≤ 1 %%); the first costs %.1f %% in all; RSS with %d: %.0f MB (goal ≤ 120 MB)",
                          (last.cpu - first.cpu) / Double(last.members - first.members), first.cpu, last.members, last.rssMB))

@@ -34,11 +34,15 @@ final class VoiceBenchClient: Sendable {
         let projection = LiveProjection<PartyProjection>(log: log)
         try await client.tokens.signIn(npsso: Secret(account.npsso))
         let push = client.makePushClient(parties: projection)
+        var options = PartyVoiceOptions(
+            graphFile: graph, variables: variables, peer: PeerSettings(localAddresses: ["127.0.0.1"]), bridge: false,
+            reloadInterval: .zero)
+        // As `partybus up` runs voice: with a voice tap hub (its probes on the mix, the mic and every peer), nobody
+        // subscribed unless a plugin opens a tap.
+        options.taps = VoiceTapHub(logger: Logging.engine)
         voice = PartyVoice(
             client: client, log: log, parties: projection,
-            options: PartyVoiceOptions(
-                graphFile: graph, variables: variables, peer: PeerSettings(localAddresses: ["127.0.0.1"]), bridge: false,
-                reloadInterval: .zero),
+            options: options,
             autoStart: true, source: .sim, logger: Logging.engine)
         let voice = self.voice
         let from = log.head + 1

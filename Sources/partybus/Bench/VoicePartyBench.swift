@@ -18,6 +18,8 @@ struct VoicePartyBench {
     var seconds: Double
     /// Scratch folder.
     var folder: URL
+    /// Our graph's YAML (`graph` below unless `--graph` names another).
+    var graph: String = Self.graph
 
     /// One measured step.
     struct Row {
@@ -84,7 +86,7 @@ struct VoicePartyBench {
         let child = try await ChildSimulator(configuration: configuration, tones: tones, folder: folder)
         defer { child.stop() }
         let graphFile = folder.appendingPathComponent("party.yaml")
-        try Self.graph.write(to: graphFile, atomically: true, encoding: .utf8)
+        try graph.write(to: graphFile, atomically: true, encoding: .utf8)
         let me = try await VoiceBenchClient(
             baseURL: child.baseURL, configuration: configuration, account: BuiltinSimulator.me, graph: graphFile, variables: [:],
             folder: folder.appendingPathComponent("me"))
