@@ -77,7 +77,14 @@ public struct PartiesClient: Sendable {
             .POST, "\(path)/members", stack: .core, json: try Self.json(["members": [Self.selfMember()]]),
             endpoint: "joinParty")
         try await record(PartyJoined(sessionId: sessionId), sessionId: sessionId)
-        try await updateMe(sessionId, customData4: CustomData4.afterJoin)
+        do {
+            try await updateMe(sessionId, customData4: CustomData4.afterJoin)
+        } catch {
+            // We are a member all the same (the POST went through): read the party so the log shows who is in it,
+            // then report the failed step.
+            _ = try? await get([sessionId])
+            throw error
+        }
         _ = try await get([sessionId])
     }
 
