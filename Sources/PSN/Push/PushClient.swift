@@ -5,7 +5,8 @@ import Synchronization
 
 /// The push channel (E): one WebSocket for the engine's whole life. Gets the server address, connects, sends the
 /// 1003 auth frame, pings every keep-alive interval, declares the connection dead after two intervals without
-/// inbound traffic, and reconnects with capped backoff, a fresh server address and a re-read of party state.
+/// inbound traffic, and reconnects with capped backoff and a fresh server address; after every connection (the
+/// first too) it re-reads party state.
 /// Every frame is appended raw and translated into `party.*` events, in arrival order.
 public final class PushClient: Sendable {
     /// Reconnect timing (E.9: 1 s, 2 s, 4 s … capped at 60 s).
@@ -30,7 +31,7 @@ public final class PushClient: Sendable {
     private let connections = Mutex(0)
 
     /// A push client appending to `log`; `parties` is the engine's live party projection; `reread` re-reads
-    /// party state after a reconnect.
+    /// party state after each connection (it runs beside the connection's frames and is cancelled with it).
     public init(
         settings: PSNSettings, http: any HTTPSending, tokens: TokenManager, log: EventLog,
         parties: LiveProjection<PartyProjection>, source: EventSource, logger: Logger, backoff: Backoff = Backoff(),
@@ -197,7 +198,8 @@ public final class PushClient: Sendable {
                                 connection.ping()
                             }
                         }
-                        if number > 1 { group.addTask { [reread] in await reread() } }
+                        // Every connection, the first of a run too: what happened while nobody listened is read.
+                        group.addTask { [reread] in await reread() }
                     case .closed(let code, let reason):
                         let silent = ContinuousClock.now - lastInbound.last > address.keepAlive * 2
                         return (code, silent ? "no traffic for two keep-alive intervals" : reason
