@@ -50,10 +50,11 @@ public final class PSNClient: Sendable {
     public func makePushClient(
         parties projection: LiveProjection<PartyProjection>, backoff: PushClient.Backoff = .init()
     ) -> PushClient {
-        let reconciler = PartyReconciler(parties: parties, projection: projection, logger: logger)
+        let ingests = IngestCounter()
+        let reconciler = PartyReconciler(parties: parties, projection: projection, ingests: ingests, logger: logger)
         return PushClient(
             settings: settings, http: http, tokens: tokens, log: log, parties: projection, source: source,
-            logger: logger, backoff: backoff
+            logger: logger, backoff: backoff, ingests: ingests
         ) {
             await reconciler.run()
         }

@@ -33,13 +33,24 @@ public struct PartiesClient: Sendable {
 
     /// B.2: parties by id; each one found is recorded as `party.snapshot`.
     public func get(_ sessionIds: [String]) async throws -> [PartySession] {
+        let parties = try await read(sessionIds)
+        for party in parties { try await recordSnapshot(party) }
+        return parties
+    }
+
+    /// Records a party as read (`party.snapshot`).
+    func recordSnapshot(_ party: PartySession) async throws {
+        try await record(PartySnapshot(party: party), sessionId: party.sessionId)
+    }
+
+    /// B.2 without recording anything.
+    func read(_ sessionIds: [String]) async throws -> [PartySession] {
         let response = try await api.call(
             .GET, "\(Self.base)/partySessions?view=v3", stack: .core,
             extraHeaders: [("X-PSN-SESSION-MANAGER-SESSION-IDS", sessionIds.joined(separator: ","))],
             endpoint: "partySessions")
         let parties = try api.decode(PartySessionsResponse.self, from: response, endpoint: "partySessions").partySessions
         try checkAccountIds(parties, path: "partySessions", endpoint: "partySessions") { $0.accountIdProblem(at: $1) }
-        for party in parties { try await record(PartySnapshot(party: party), sessionId: party.sessionId) }
         return parties
     }
 

@@ -12,6 +12,8 @@ import PartyBusCore
 struct PartyReconciler: Sendable {
     let parties: PartiesClient
     let projection: LiveProjection<PartyProjection>
+    /// The push client's ingests, to see frames that raced a read.
+    let ingests: IngestCounter
     let logger: Logger
     var initialDelay: Duration = .seconds(1)
     var maxDelay: Duration = .seconds(30)
@@ -34,16 +36,28 @@ struct PartyReconciler: Sendable {
         }
     }
 
-    /// One pass: list, read, record.
+    /// One pass: list, read, record — again (a few times at most) when push frames were translated while the read
+    /// was in flight, since its answer may be older than they are and would otherwise undo them.
     func reconcileOnce() async throws {
-        let listed = try await parties.list().map(\.sessionId)
-        let known = Set(projection.current.parties.keys)
-        let wanted = known.union(listed).sorted()
-        guard !wanted.isEmpty else { return }
-        let found = try await parties.get(wanted)
-        // Parties that vanished while we were not listening.
-        for missing in known.subtracting(found.map(\.sessionId)).sorted() {
-            try await parties.recordGone(missing)
+        for attempt in 1...Self.maxAttempts {
+            let before = ingests.current
+            let listed = try await parties.list().map(\.sessionId)
+            let known = Set(projection.current.parties.keys)
+            let wanted = known.union(listed).sorted()
+            guard !wanted.isEmpty else { return }
+            let found = try await parties.read(wanted)
+            for party in found { try await parties.recordSnapshot(party) }
+            // Parties that vanished while we were not listening.
+            for missing in known.subtracting(found.map(\.sessionId)).sorted() {
+                try await parties.recordGone(missing)
+            }
+            let after = ingests.current
+            let quiet = before.started == before.finished && after.started == before.started && after.finished == before.finished
+            if quiet || attempt == Self.maxAttempts { return }
+            logger.debug("push: frames arrived while party state was re-read; reading it again")
+            try await Task.sleep(for: .milliseconds(200))
         }
     }
+
+    static let maxAttempts = 5
 }

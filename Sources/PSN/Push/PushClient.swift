@@ -28,14 +28,16 @@ public final class PushClient: Sendable {
     private let logger: Logger
     private let backoff: Backoff
     private let reread: @Sendable () async -> Void
+    private let ingests: IngestCounter
     private let connections = Mutex(0)
 
     /// A push client appending to `log`; `parties` is the engine's live party projection; `reread` re-reads
-    /// party state after each connection (it runs beside the connection's frames and is cancelled with it).
+    /// party state after each connection (it runs beside the connection's frames and is cancelled with it);
+    /// `ingests` counts the frame batches translated, for it.
     public init(
         settings: PSNSettings, http: any HTTPSending, tokens: TokenManager, log: EventLog,
         parties: LiveProjection<PartyProjection>, source: EventSource, logger: Logger, backoff: Backoff = Backoff(),
-        reread: @escaping @Sendable () async -> Void
+        ingests: IngestCounter = IngestCounter(), reread: @escaping @Sendable () async -> Void
     ) {
         self.settings = settings
         self.http = http
@@ -46,6 +48,7 @@ public final class PushClient: Sendable {
         self.logger = logger
         self.backoff = backoff
         self.reread = reread
+        self.ingests = ingests
     }
 
     /// How many connections have been made.
@@ -217,6 +220,8 @@ public final class PushClient: Sendable {
     /// Translates frames against the projection plus what earlier frames of the same batch produced, and appends
     /// all their events in one transaction.
     private func ingest(_ texts: [String]) async throws {
+        ingests.begin()
+        defer { ingests.end() }
         await parties.waitUntilFolded(log.head)
         var state = parties.current
         var drafts: [EventDraft] = []
