@@ -220,8 +220,8 @@ public final class PushClient: Sendable {
     /// Translates frames against the projection plus what earlier frames of the same batch produced, and appends
     /// all their events in one transaction.
     private func ingest(_ texts: [String]) async throws {
-        ingests.begin()
-        defer { ingests.end() }
+        await ingests.acquire(counting: true)
+        defer { ingests.release() }
         await parties.waitUntilFolded(log.head)
         var state = parties.current
         var drafts: [EventDraft] = []
