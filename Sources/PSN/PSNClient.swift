@@ -50,7 +50,7 @@ public final class PSNClient: Sendable {
     public func makePushClient(
         parties projection: LiveProjection<PartyProjection>, backoff: PushClient.Backoff = .init()
     ) -> PushClient {
-        let ingests = IngestCounter()
+        let ingests = IngestGate()
         let reconciler = PartyReconciler(parties: parties, projection: projection, ingests: ingests, logger: logger)
         return PushClient(
             settings: settings, http: http, tokens: tokens, log: log, parties: projection, source: source,

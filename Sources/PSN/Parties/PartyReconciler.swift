@@ -15,7 +15,7 @@ struct PartyReconciler: Sendable {
     let parties: PartiesClient
     let projection: LiveProjection<PartyProjection>
     /// The push client's ingests, to see frames that raced a read.
-    let ingests: IngestCounter
+    let ingests: IngestGate
     let logger: Logger
     /// Set until the first pass of this run has started.
     let firstRun = FirstRun()

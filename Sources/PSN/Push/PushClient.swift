@@ -28,7 +28,7 @@ public final class PushClient: Sendable {
     private let logger: Logger
     private let backoff: Backoff
     private let reread: @Sendable () async -> Void
-    private let ingests: IngestCounter
+    private let ingests: IngestGate
     private let connections = Mutex(0)
 
     /// A push client appending to `log`; `parties` is the engine's live party projection; `reread` re-reads
@@ -37,7 +37,7 @@ public final class PushClient: Sendable {
     public init(
         settings: PSNSettings, http: any HTTPSending, tokens: TokenManager, log: EventLog,
         parties: LiveProjection<PartyProjection>, source: EventSource, logger: Logger, backoff: Backoff = Backoff(),
-        ingests: IngestCounter = IngestCounter(), reread: @escaping @Sendable () async -> Void
+        ingests: IngestGate = IngestGate(), reread: @escaping @Sendable () async -> Void
     ) {
         self.settings = settings
         self.http = http

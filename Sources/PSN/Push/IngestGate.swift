@@ -5,7 +5,7 @@ import Synchronization
 /// no frame is translated against the state before a snapshot and appended after it. It also counts the ingests
 /// begun, so the re-read can tell whether frames were ingested while its read was in flight (its answer may then be
 /// older than they are).
-public final class IngestCounter: Sendable {
+public final class IngestGate: Sendable {
     private struct State {
         var started: UInt64 = 0
         var held = false
