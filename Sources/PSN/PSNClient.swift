@@ -46,27 +46,17 @@ public final class PSNClient: Sendable {
         bridges = RTCBridgeClient(api: api)
     }
 
-    /// The push channel; after each reconnect it re-reads the parties the projection shows us in.
+    /// The push channel; after each connection it reconciles party state with sessionManager (`PartyReconciler`).
     public func makePushClient(
         parties projection: LiveProjection<PartyProjection>, backoff: PushClient.Backoff = .init()
     ) -> PushClient {
-        let parties = self.parties
-        let logger = self.logger
+        let ingests = IngestGate()
+        let reconciler = PartyReconciler(parties: parties, projection: projection, ingests: ingests, logger: logger)
         return PushClient(
             settings: settings, http: http, tokens: tokens, log: log, parties: projection, source: source,
-            logger: logger, backoff: backoff
+            logger: logger, backoff: backoff, ingests: ingests
         ) {
-            let known = Array(projection.current.parties.keys)
-            guard !known.isEmpty else { return }
-            do {
-                let found = try await parties.get(known)
-                // Parties that vanished while the socket was down.
-                for missing in Set(known).subtracting(found.map(\.sessionId)) {
-                    _ = try? await parties.recordGone(missing)
-                }
-            } catch {
-                logger.warning("push: re-reading party state after reconnect failed: \(error)")
-            }
+            await reconciler.run()
         }
     }
 }

@@ -33,13 +33,24 @@ public struct PartiesClient: Sendable {
 
     /// B.2: parties by id; each one found is recorded as `party.snapshot`.
     public func get(_ sessionIds: [String]) async throws -> [PartySession] {
+        let parties = try await read(sessionIds)
+        for party in parties { try await recordSnapshot(party) }
+        return parties
+    }
+
+    /// Records a party as read (`party.snapshot`).
+    func recordSnapshot(_ party: PartySession) async throws {
+        try await record(PartySnapshot(party: party), sessionId: party.sessionId)
+    }
+
+    /// B.2 without recording anything.
+    func read(_ sessionIds: [String]) async throws -> [PartySession] {
         let response = try await api.call(
             .GET, "\(Self.base)/partySessions?view=v3", stack: .core,
             extraHeaders: [("X-PSN-SESSION-MANAGER-SESSION-IDS", sessionIds.joined(separator: ","))],
             endpoint: "partySessions")
         let parties = try api.decode(PartySessionsResponse.self, from: response, endpoint: "partySessions").partySessions
         try checkAccountIds(parties, path: "partySessions", endpoint: "partySessions") { $0.accountIdProblem(at: $1) }
-        for party in parties { try await record(PartySnapshot(party: party), sessionId: party.sessionId) }
         return parties
     }
 
@@ -77,7 +88,14 @@ public struct PartiesClient: Sendable {
             .POST, "\(path)/members", stack: .core, json: try Self.json(["members": [Self.selfMember()]]),
             endpoint: "joinParty")
         try await record(PartyJoined(sessionId: sessionId), sessionId: sessionId)
-        try await updateMe(sessionId, customData4: CustomData4.afterJoin)
+        do {
+            try await updateMe(sessionId, customData4: CustomData4.afterJoin)
+        } catch {
+            // We are a member all the same (the POST went through): read the party so the log shows who is in it,
+            // then report the failed step.
+            _ = try? await get([sessionId])
+            throw error
+        }
         _ = try await get([sessionId])
     }
 

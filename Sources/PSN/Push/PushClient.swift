@@ -5,7 +5,8 @@ import Synchronization
 
 /// The push channel (E): one WebSocket for the engine's whole life. Gets the server address, connects, sends the
 /// 1003 auth frame, pings every keep-alive interval, declares the connection dead after two intervals without
-/// inbound traffic, and reconnects with capped backoff, a fresh server address and a re-read of party state.
+/// inbound traffic, and reconnects with capped backoff and a fresh server address; after every connection (the
+/// first too) it re-reads party state.
 /// Every frame is appended raw and translated into `party.*` events, in arrival order.
 public final class PushClient: Sendable {
     /// Reconnect timing (E.9: 1 s, 2 s, 4 s … capped at 60 s).
@@ -27,14 +28,16 @@ public final class PushClient: Sendable {
     private let logger: Logger
     private let backoff: Backoff
     private let reread: @Sendable () async -> Void
+    private let ingests: IngestGate
     private let connections = Mutex(0)
 
     /// A push client appending to `log`; `parties` is the engine's live party projection; `reread` re-reads
-    /// party state after a reconnect.
+    /// party state after each connection (it runs beside the connection's frames and is cancelled with it);
+    /// `ingests` counts the frame batches translated, for it.
     public init(
         settings: PSNSettings, http: any HTTPSending, tokens: TokenManager, log: EventLog,
         parties: LiveProjection<PartyProjection>, source: EventSource, logger: Logger, backoff: Backoff = Backoff(),
-        reread: @escaping @Sendable () async -> Void
+        ingests: IngestGate = IngestGate(), reread: @escaping @Sendable () async -> Void
     ) {
         self.settings = settings
         self.http = http
@@ -45,6 +48,7 @@ public final class PushClient: Sendable {
         self.logger = logger
         self.backoff = backoff
         self.reread = reread
+        self.ingests = ingests
     }
 
     /// How many connections have been made.
@@ -197,7 +201,8 @@ public final class PushClient: Sendable {
                                 connection.ping()
                             }
                         }
-                        if number > 1 { group.addTask { [reread] in await reread() } }
+                        // Every connection, the first of a run too: what happened while nobody listened is read.
+                        group.addTask { [reread] in await reread() }
                     case .closed(let code, let reason):
                         let silent = ContinuousClock.now - lastInbound.last > address.keepAlive * 2
                         return (code, silent ? "no traffic for two keep-alive intervals" : reason
@@ -215,6 +220,8 @@ public final class PushClient: Sendable {
     /// Translates frames against the projection plus what earlier frames of the same batch produced, and appends
     /// all their events in one transaction.
     private func ingest(_ texts: [String]) async throws {
+        await ingests.acquire(counting: true)
+        defer { ingests.release() }
         await parties.waitUntilFolded(log.head)
         var state = parties.current
         var drafts: [EventDraft] = []

@@ -46,6 +46,8 @@ final class EventLogWriter: @unchecked Sendable {
     private let upsertCheckpoint: SQLiteStatement
     private var thread: Thread?
     private let commits = Atomic<UInt64>(0)
+    /// Failed transactions not yet reported in the log (writer thread only): the next commit writes them first.
+    private var unreported: LogAppendFailed?
 
     /// Transactions committed so far (appends ÷ commits is the mean group-commit size).
     var commitCount: UInt64 { commits.load(ordering: .relaxed) }
@@ -175,6 +177,10 @@ final class EventLogWriter: @unchecked Sendable {
             try begin.step()
             begin.reset()
             try checkHeadIsOurs()
+            if let unreported {
+                let report = try EventDraft(stream: "engine", payload: unreported)
+                events.append(try insert(report, seq: &seq, at: at))
+            }
             for request in batch {
                 switch request {
                 case .one(let draft, _):
@@ -201,6 +207,17 @@ final class EventLogWriter: @unchecked Sendable {
             insert.reset()
             upsertCheckpoint.reset()
             try? connection.execute("ROLLBACK")
+            let failedEvents = batch.reduce(0) { count, request in
+                switch request {
+                case .one: count + 1
+                case .many(let drafts, _): count + drafts.count
+                case .barrier: count
+                }
+            }
+            if unreported == nil {
+                unreported = LogAppendFailed(failedEvents: 0, failedCommits: 0, firstFailedAt: at, lastFailedAt: at, error: "")
+            }
+            unreported?.add(events: failedEvents, at: at, error: "\(error)")
             if let moved = error as? EventLogError {
                 condition.lock()
                 fatal = moved
@@ -214,7 +231,8 @@ final class EventLogWriter: @unchecked Sendable {
         }
         head = seq
         if !events.isEmpty { hub.publish(events) }
-        var offset = 0
+        var offset = unreported == nil ? 0 : 1
+        unreported = nil
         for request in batch {
             switch request {
             case .one(_, let continuation):

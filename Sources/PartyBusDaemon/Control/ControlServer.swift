@@ -37,7 +37,10 @@ public struct ControlServer: Service, CustomStringConvertible {
             onServerRunning: { _ in chmod(socketPath, 0o600) },
             logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await unix.runService() }
+            // `run()`, not `runService()`: the latter installs its own SIGTERM handler, so on SIGTERM the server could
+            // stop before the daemon's service group asked it to — "finished unexpectedly", and `up` exited 1
+            // (found by FaultMatrix row 4). As a plain service it stops when the group's graceful shutdown says so.
+            group.addTask { try await unix.run() }
             if let tcp {
                 let logger = self.logger
                 let app = Application(
@@ -49,7 +52,7 @@ public struct ControlServer: Service, CustomStringConvertible {
                         logger.notice("control API on http://\(settings.listen)\(settings.token == nil ? "" : " (bearer token required)")")
                     },
                     logger: logger)
-                group.addTask { try await app.runService() }
+                group.addTask { try await app.run() }
             }
             try await group.waitForAll()
         }
