@@ -66,6 +66,7 @@ extension P2PNode {
         }
         link.pending = nil
         link.lastInitiationTimestamp = payload.timestamp
+        link.peerMapping = payload.natMapping
         let known = link.candidates.count
         link.candidates = merge(link.candidates, payload.candidates)
         let moved = link.candidates.count > known
@@ -74,7 +75,7 @@ extension P2PNode {
         let response: [UInt8]
         do {
             (result, response) = try ResponderHandshake.respond(
-                to: initiation, payload: HandshakePayload(timestamp: timestamp(), candidates: candidates).encoded)
+                to: initiation, payload: HandshakePayload(timestamp: timestamp(), natMapping: natMapping, candidates: candidates).encoded)
         } catch { return reject("handshake_malformed") }
         answered[digest] = (response, .now + .seconds(30))
         transmit(response, on: path)
@@ -98,6 +99,7 @@ extension P2PNode {
         do { result = try pending.finish(bytes) } catch { return reject("handshake_" + error.rawValue) }
         guard let payload = try? HandshakePayload(decoding: result.peerPayload) else { return reject("handshake_malformed") }
         var updated = link
+        updated.peerMapping = payload.natMapping
         let known = updated.candidates.count
         updated.candidates = merge(updated.candidates, payload.candidates)
         let moved = updated.candidates.count > known || updated.pendingReason == "network_change"
