@@ -69,9 +69,11 @@ struct NATTraversalTests {
                         if !started.isEmpty { failures.append("\(label): the \(side) (\(kind.rawValue)) sprayed") }
                     } else if path == "direct" && !started.isEmpty {
                         // It either found the port (outcome direct) or stopped because ordinary punching won first.
-                        let finished = harness.payloads(P2PSprayFinished.self)
-                        if !finished.contains(where: { ["direct", "stopped"].contains($0.outcome) && $0.probes > 0 }) {
-                            failures.append("\(label): the \(side)'s spray did not end at the answer: \(finished)")
+                        let ended = await harness.eventually(.seconds(2)) {
+                            harness.payloads(P2PSprayFinished.self).contains { ["direct", "stopped"].contains($0.outcome) && $0.probes > 0 }
+                        }
+                        if !ended {
+                            failures.append("\(label): the \(side)'s spray did not end at the answer: \(harness.payloads(P2PSprayFinished.self))")
                         }
                     }
                 }

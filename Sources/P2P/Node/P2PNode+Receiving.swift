@@ -235,5 +235,7 @@ extension P2PNode {
         if let new = link.active, new != old, let old {
             emit(P2PPathChanged(peer: peer, from: old.description, to: new.description))
         }
+        // The first authenticated answer on a direct path ends a spray at once.
+        if case .direct? = link.active, link.spray?.running == true { finishSpray(peer: peer, outcome: "direct") }
     }
 }

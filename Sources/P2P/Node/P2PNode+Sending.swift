@@ -16,7 +16,6 @@ extension P2PNode {
         guard var link = links[peer], var session = link.current else { return nil }
         let packet = try? session.seal(inner.encoded)
         link.current = session
-        link.lastSent = .now
         links[peer] = link
         return packet
     }
@@ -24,6 +23,9 @@ extension P2PNode {
     func sendInner(_ inner: InnerMessage, to peer: String) -> Bool {
         guard let path = links[peer]?.active, let packet = seal(inner, peer: peer) else { return false }
         transmit(packet, on: path)
+        // Only what goes on the active path counts for the keepalive: probes and sprays to other paths do not
+        // reach the peer while the link is relayed.
+        links[peer]?.lastSent = .now
         return true
     }
 
