@@ -218,7 +218,9 @@ extension P2PNode {
                 link.active = path
             case .direct(let current) where current != address:
                 let currentIsHost = link.candidates.contains { $0.kind == .host && $0.address == current }
-                if follow || (isHost && !currentIsHost) { link.active = path }
+                // The peer's own address beats one of its relay addresses that looked direct (full-cone NAT).
+                let better = (isHost && !currentIsHost) || (isPeerRelay(current, of: link) && !isPeerRelay(address, of: link))
+                if follow || better { link.active = path }
             default:
                 break
             }
@@ -236,6 +238,6 @@ extension P2PNode {
             emit(P2PPathChanged(peer: peer, from: old.description, to: new.description))
         }
         // The first authenticated answer on a direct path ends a spray at once.
-        if case .direct? = link.active, link.spray?.running == true { finishSpray(peer: peer, outcome: "direct") }
+        if trulyDirect(link), link.spray?.running == true { finishSpray(peer: peer, outcome: "direct") }
     }
 }

@@ -8,12 +8,22 @@ import PartyBusPluginAPI
 /// direct path (`p2p.path_changed`). Never when both sides are hard (neither port is known); never a second round
 /// sooner than `retryAfter`.
 extension P2PNode {
-    /// Whether we spray toward this peer now: we are easy, it is hard, the link is up and not direct.
+    /// Whether we spray toward this peer now: we are easy, it is hard, the link is up and not truly direct.
     func wantsSpray(_ link: Link) -> Bool {
         guard configuration.spray.enabled, natMapping == .endpointIndependent, link.peerMapping == .endpointDependent,
             link.state == .connected, link.current != nil else { return false }
-        if case .direct = link.active { return false }
-        return true
+        return !trulyDirect(link)
+    }
+
+    /// Direct to the peer itself: not to one of its relay addresses. (Behind a full-cone NAT the peer's relay's
+    /// packets come straight in, so a link can look "direct" while every packet goes through the TURN server.)
+    func trulyDirect(_ link: Link) -> Bool {
+        guard case .direct(let address)? = link.active else { return false }
+        return !isPeerRelay(address, of: link)
+    }
+
+    func isPeerRelay(_ address: UDPAddress, of link: Link) -> Bool {
+        link.candidates.contains { $0.kind == .relay && $0.address == address }
     }
 
     /// Whether our direct probes to this peer must stay openers: we are hard, it is easy, the link is not direct.
@@ -21,8 +31,7 @@ extension P2PNode {
         guard configuration.spray.enabled, natMapping == .endpointDependent, link.peerMapping == .endpointIndependent else {
             return false
         }
-        if case .direct = link.active { return false }
-        return true
+        return !trulyDirect(link)
     }
 
     /// The peer's public IPv4 addresses (port 0): where its NAT's mappings live.
@@ -110,7 +119,7 @@ extension P2PNode {
     }
 
     func outcome(of link: Link) -> String {
-        if case .direct = link.active { return "direct" }
+        if trulyDirect(link) { return "direct" }
         return link.state == .connected ? "stopped" : "disconnected"
     }
 
@@ -121,7 +130,7 @@ extension P2PNode {
         let now = ContinuousClock.now
         spray.nextRound = now + configuration.spray.retryAfter
         links[peer]?.spray = spray
-        let address: String? = if outcome == "direct", case .direct(let a)? = links[peer]?.active { a.description } else { nil }
+        let address: String? = if outcome == "direct", let active = links[peer]?.active { active.description } else { nil }
         emit(P2PSprayFinished(peer: peer, outcome: outcome, probes: spray.probesSent, round: spray.round,
                               milliseconds: Int((now - spray.started) / .milliseconds(1)), address: address))
     }

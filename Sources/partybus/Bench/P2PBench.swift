@@ -3,6 +3,7 @@ import Synchronization
 import Foundation
 import P2P
 import P2PLab
+import PartyBusPluginAPI
 
 /// `partybus bench p2p`: handshake time, throughput and packet overhead between two P2P nodes on loopback, and with
 /// `--nat` (root, iproute2, iptables, coturn) every NAT pair in network namespaces: success rate, time to connected
