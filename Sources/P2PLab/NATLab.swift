@@ -110,10 +110,12 @@ public final class NATLab: @unchecked Sendable {
         coturn = try await Coturn(listening: kinds.indices.map { serverAddress($0 + 1) }, namespace: inet)
     }
 
-    /// Sets a router's NAT rules (replacing any before).
+    /// Sets a router's NAT rules (replacing any before) and forgets its connections: a fresh router, without the
+    /// previous experiment's entries (a hard-NAT spray leaves tens of thousands for 30 s).
     public func setNAT(site: Int, _ kind: NATKind) throws {
         let r = router(site)
         try inNS(r, "iptables -t nat -F")
+        try inNS(r, "conntrack -F")
         switch kind {
         case .fullCone:
             try inNS(r, "iptables -t nat -A POSTROUTING -o wan -p udp -j SNAT --to-source \(publicAddress(site))")

@@ -4,13 +4,13 @@ import P2PLab
 import PartyBusPluginAPI
 import Testing
 
-/// Whether two NATs allow a direct path (with our punching, no port prediction).
+/// Whether two NATs allow a direct path: everything but two symmetric NATs (an easy side sprays a symmetric one).
 func directPossible(_ a: NATKind, _ b: NATKind) -> Bool {
-    switch (a, b) {
-    case (.symmetric, .symmetric), (.symmetric, .portRestricted), (.portRestricted, .symmetric): false
-    default: true
-    }
+    !(a == .symmetric && b == .symmetric)
 }
+
+/// Whether the first side sprays the second's ports (it is endpoint-independent, the other symmetric).
+func sprays(_ a: NATKind, toward b: NATKind) -> Bool { a != .symmetric && b == .symmetric }
 
 /// Namespace-based NAT configuration for nodes: STUN on both inet addresses, coturn as relay.
 func labConfiguration(_ lab: NATLab) -> P2PConfiguration {
@@ -19,6 +19,9 @@ func labConfiguration(_ lab: NATLab) -> P2PConfiguration {
     configuration.peerTimeout = .seconds(4)
     return configuration
 }
+
+/// Whether {a, b} is {x, y} in either order.
+func kindPair(_ a: NATKind, _ b: NATKind, are x: NATKind, _ y: NATKind) -> Bool { (a == x && b == y) || (a == y && b == x) }
 
 @Suite("NAT traversal in network namespaces (veth, iptables NAT, coturn)", .serialized,
        .enabled(if: NATLab.available, "\(NATLab.unavailableReason ?? "")"))
@@ -44,12 +47,42 @@ struct NATTraversalTests {
                 let peer = try await joiner.node.add(token: token.text)
                 let connected = await joiner.node.waitConnected(peer, timeout: .seconds(8))
                 let inviterSide = await inviter.node.waitConnected(joiner.node.peerID, timeout: .seconds(3))
-                // Give punching its fast phase to upgrade a relayed start.
-                try await Task.sleep(for: .milliseconds(1500))
+                let expected = directPossible(inviterKind, joinerKind) ? "direct" : "relayed"
+                if expected == "direct" {
+                    // Punching's fast phase, or the spray's full sweep of a symmetric NAT's ports (≤ 13 s at 5000/s).
+                    _ = await joiner.eventually(.seconds(25)) {
+                        let mine = await joiner.node.peers().first?.path
+                        let theirs = await inviter.node.peers().first?.path
+                        return mine == "direct" && theirs == "direct"
+                    }
+                } else {
+                    // Give punching its fast phase (and a spray, which must not start) the chance to go direct.
+                    try await Task.sleep(for: .milliseconds(3000))
+                }
                 let path = await joiner.node.peers().first?.path
                 let pathOther = await inviter.node.peers().first?.path
-                let expected = directPossible(inviterKind, joinerKind) ? "direct" : "relayed"
                 let label = "\(inviterKind.rawValue) inviter ↔ \(joinerKind.rawValue) joiner"
+                // The spray runs on the easy side only, never between two symmetric NATs, and ends at the answer.
+                for (side, kind, other, harness) in [("inviter", inviterKind, joinerKind, inviter), ("joiner", joinerKind, inviterKind, joiner)] {
+                    let started = harness.payloads(P2PSprayStarted.self)
+                    if !sprays(kind, toward: other) {
+                        if !started.isEmpty { failures.append("\(label): the \(side) (\(kind.rawValue)) sprayed") }
+                    } else if path == "direct" && !started.isEmpty {
+                        // It either found the port (outcome direct) or stopped because ordinary punching won first.
+                        let ended = await harness.eventually(.seconds(2)) {
+                            harness.payloads(P2PSprayFinished.self).contains { ["direct", "stopped"].contains($0.outcome) && $0.probes > 0 }
+                        }
+                        if !ended {
+                            failures.append("\(label): the \(side)'s spray did not end at the answer: \(harness.payloads(P2PSprayFinished.self))")
+                        }
+                    }
+                }
+                if kindPair(inviterKind, joinerKind, are: .portRestricted, .symmetric) {
+                    let easy = inviterKind == .portRestricted ? inviter : joiner
+                    let found = easy.payloads(P2PSprayFinished.self).first { $0.outcome == "direct" }
+                    if found == nil { failures.append("\(label): no spray round ended direct") }
+                    print("NAT matrix: \(label): spray \(found.map { "\($0.probes) probes, \($0.milliseconds) ms" } ?? "-")")
+                }
                 if connected == nil || inviterSide == nil { failures.append("\(label): not connected") }
                 if path != expected || pathOther != expected { failures.append("\(label): paths \(path ?? "-")/\(pathOther ?? "-"), expected \(expected)") }
                 // A message each way on whatever path.

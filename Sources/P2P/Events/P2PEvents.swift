@@ -143,3 +143,35 @@ public struct P2PCandidatesChanged: EventPayload, Equatable {
         self.reason = reason
     }
 }
+
+/// `p2p.spray_started`: we (endpoint-independent NAT) probe every port of a symmetric-NAT peer's public IP, paced,
+/// until one reaches the port its NAT opened toward us (docs/p2p.md "Hard NATs").
+public struct P2PSprayStarted: EventPayload, Equatable {
+    public static let eventType = "p2p.spray_started"
+    public let peer: String
+    /// The peer's public IPs sprayed.
+    public let addresses: [String]
+    /// The port range swept, e.g. `1024-65535`.
+    public let ports: String
+    /// 1 for the first round on this link, then counting.
+    public let round: Int
+    /// The pace: at most `batchSize` probes every `batchIntervalMilliseconds`.
+    public let batchSize: Int
+    public let batchIntervalMilliseconds: Int
+}
+
+/// `p2p.spray_finished`: a spray round ended.
+public struct P2PSprayFinished: EventPayload, Equatable {
+    public static let eventType = "p2p.spray_finished"
+    public let peer: String
+    /// `direct` (the peer answered: the link went direct), `exhausted` (every port tried; another round later),
+    /// `stopped` (the link went direct another way or no longer needs it) or `disconnected`.
+    public let outcome: String
+    /// Probes sent in this round.
+    public let probes: Int
+    public let round: Int
+    /// From the round's start to its end.
+    public let milliseconds: Int
+    /// The direct address found (outcome `direct`).
+    public let address: String?
+}

@@ -38,24 +38,29 @@ enum InnerMessage: Equatable {
     static func u64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8((v >> UInt64(56 - 8 * $0)) & 0xFF) } }
 }
 
-/// The payload inside handshake messages: a timestamp (ms, initiator only) and the sender's candidates.
+/// The payload inside handshake messages: a timestamp (ms, initiator only), the sender's NAT mapping (the STUN
+/// probe's verdict, 1 byte: the token code) and the sender's candidates.
 struct HandshakePayload {
     var timestamp: UInt64
+    var natMapping: NATMapping
     var candidates: [Candidate]
 
-    var encoded: [UInt8] { InnerMessage.u64(timestamp) + candidates.flatMap(\.encoded) }
+    var encoded: [UInt8] { InnerMessage.u64(timestamp) + [natMapping.code] + candidates.flatMap(\.encoded) }
 
-    init(timestamp: UInt64, candidates: [Candidate]) {
+    init(timestamp: UInt64, natMapping: NATMapping, candidates: [Candidate]) {
         self.timestamp = timestamp
+        self.natMapping = natMapping
         self.candidates = candidates
     }
 
     init(decoding bytes: [UInt8]) throws {
-        guard bytes.count >= 8 else { throw P2PError("handshake payload cut short") }
+        guard bytes.count >= 9 else { throw P2PError("handshake payload cut short (\(bytes.count) bytes, at least 9)") }
         var n: UInt64 = 0
         for b in bytes[0..<8] { n = n << 8 | UInt64(b) }
         timestamp = n
-        candidates = try Candidate.decodeList(bytes[8...], what: "handshake payload")
+        guard bytes[8] <= 2 else { throw P2PError("handshake payload byte 8: NAT mapping code \(bytes[8]) is not 0, 1 or 2") }
+        natMapping = NATMapping(code: bytes[8])
+        candidates = try Candidate.decodeList(bytes[9...], what: "handshake payload")
     }
 }
 

@@ -34,6 +34,10 @@ struct Link {
     var backoff: Duration = .seconds(1)
     var lastInitiationTimestamp: UInt64 = 0
     var via = "invite"
+    /// The peer's NAT mapping (token, then every handshake): decides the hard-NAT spray (P2PNode+Spray).
+    var peerMapping: NATMapping = .unknown
+    /// The easy side's spray toward a hard-NAT peer, while one runs or waits for its next round.
+    var spray: HardNATSpray?
     var messagesSent = 0
     var messagesReceived = 0
 

@@ -34,6 +34,27 @@ public struct P2PConfiguration: Sendable {
     public var openerPhase: Duration = .milliseconds(400)
     /// Also offer loopback addresses as host candidates (tests on one machine).
     public var includeLoopback = false
+    /// The easy side's probe spray toward a symmetric-NAT peer.
+    public var spray = HardNATSprayConfiguration()
+
+    /// Defaults.
+    public init() {}
+}
+
+/// The hard-NAT spray (docs/p2p.md "Hard NATs"): the easy side's probes to a symmetric-NAT peer's ports.
+public struct HardNATSprayConfiguration: Sendable {
+    /// Whether an endpoint-independent node sprays toward an endpoint-dependent peer while their link is relayed.
+    public var enabled = true
+    /// Probes a batch, over every spraying link together (the rate limit: `batchSize` per `batchInterval`).
+    public var batchSize = 100
+    /// Pause between batches.
+    public var batchInterval: Duration = .milliseconds(20)
+    /// The peer NAT's port range to sweep (Linux and most routers map into 1024…65535).
+    public var ports: ClosedRange<Int> = PortSweep.defaultRange
+    /// After a full sweep without an answer, the next round starts this much later (the link stays relayed).
+    public var retryAfter: Duration = .seconds(30)
+    /// Start this long after the link connected: the peer's first probes open its NAT toward us first.
+    public var startDelay: Duration = .milliseconds(200)
 
     /// Defaults.
     public init() {}

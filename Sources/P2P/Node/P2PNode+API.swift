@@ -44,6 +44,7 @@ extension P2PNode {
         var link = links[peer] ?? Link(peerKey: token.publicKey)
         link.candidates = merge(link.candidates, token.candidates)
         link.via = "invite"
+        link.peerMapping = token.natMapping
         links[peer] = link
         startHandshake(peer: peer, psk: token.inviteSecret, inviteID: token.inviteID, reason: "invite")
         return peer

@@ -46,7 +46,7 @@ extension P2PNode {
                     startHandshake(peer: peer, psk: friend.friendKey, inviteID: 0, reason: "rekey")
                     continue
                 }
-                let isDirect: Bool = if case .direct = link.active { true } else { false }
+                let isDirect = trulyDirect(link)
                 let interval = now < link.fastProbeUntil ? configuration.punchInterval : configuration.upgradeProbeInterval
                 if (!isDirect || now < link.fastProbeUntil) && now - link.lastProbe >= interval {
                     sendProbes(peer: peer)
@@ -65,6 +65,7 @@ extension P2PNode {
                 }
             }
         }
+        scheduleSprays(now: now)
         answered = answered.filter { $0.value.until > now }
         if rejections != reportedRejections, now - lastRejectionReport >= .seconds(5) {
             reportedRejections = rejections

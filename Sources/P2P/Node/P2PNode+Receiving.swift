@@ -66,6 +66,7 @@ extension P2PNode {
         }
         link.pending = nil
         link.lastInitiationTimestamp = payload.timestamp
+        link.peerMapping = payload.natMapping
         let known = link.candidates.count
         link.candidates = merge(link.candidates, payload.candidates)
         let moved = link.candidates.count > known
@@ -74,7 +75,7 @@ extension P2PNode {
         let response: [UInt8]
         do {
             (result, response) = try ResponderHandshake.respond(
-                to: initiation, payload: HandshakePayload(timestamp: timestamp(), candidates: candidates).encoded)
+                to: initiation, payload: HandshakePayload(timestamp: timestamp(), natMapping: natMapping, candidates: candidates).encoded)
         } catch { return reject("handshake_malformed") }
         answered[digest] = (response, .now + .seconds(30))
         transmit(response, on: path)
@@ -98,6 +99,7 @@ extension P2PNode {
         do { result = try pending.finish(bytes) } catch { return reject("handshake_" + error.rawValue) }
         guard let payload = try? HandshakePayload(decoding: result.peerPayload) else { return reject("handshake_malformed") }
         var updated = link
+        updated.peerMapping = payload.natMapping
         let known = updated.candidates.count
         updated.candidates = merge(updated.candidates, payload.candidates)
         let moved = updated.candidates.count > known || updated.pendingReason == "network_change"
@@ -216,7 +218,9 @@ extension P2PNode {
                 link.active = path
             case .direct(let current) where current != address:
                 let currentIsHost = link.candidates.contains { $0.kind == .host && $0.address == current }
-                if follow || (isHost && !currentIsHost) { link.active = path }
+                // The peer's own address beats one of its relay addresses that looked direct (full-cone NAT).
+                let better = (isHost && !currentIsHost) || (isPeerRelay(current, of: link) && !isPeerRelay(address, of: link))
+                if follow || better { link.active = path }
             default:
                 break
             }
@@ -233,5 +237,7 @@ extension P2PNode {
         if let new = link.active, new != old, let old {
             emit(P2PPathChanged(peer: peer, from: old.description, to: new.description))
         }
+        // The first authenticated answer on a direct path ends a spray at once.
+        if trulyDirect(link), link.spray?.running == true { finishSpray(peer: peer, outcome: "direct") }
     }
 }

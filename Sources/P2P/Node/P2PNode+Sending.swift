@@ -16,7 +16,6 @@ extension P2PNode {
         guard var link = links[peer], var session = link.current else { return nil }
         let packet = try? session.seal(inner.encoded)
         link.current = session
-        link.lastSent = .now
         links[peer] = link
         return packet
     }
@@ -24,6 +23,9 @@ extension P2PNode {
     func sendInner(_ inner: InnerMessage, to peer: String) -> Bool {
         guard let path = links[peer]?.active, let packet = seal(inner, peer: peer) else { return false }
         transmit(packet, on: path)
+        // Only what goes on the active path counts for the keepalive: probes and sprays to other paths do not
+        // reach the peer while the link is relayed.
+        links[peer]?.lastSent = .now
         return true
     }
 
@@ -52,7 +54,10 @@ extension P2PNode {
         guard let link = links[peer], link.current != nil else { return }
         links[peer]?.lastProbe = .now
         let nonce = UInt64.random(in: 0...UInt64.max)
-        let opener = ContinuousClock.now < link.connectedAt + configuration.openerPhase ? configuration.openerTTL : nil
+        // Openers for the first moments after a handshake; and always while we (hard NAT) wait for an easy peer's
+        // spray to find our mapping: a normal-TTL probe reaching its NAT first would make it change its port.
+        let openerPhase = ContinuousClock.now < link.connectedAt + configuration.openerPhase
+        let opener = openerPhase || hardTowardEasy(link) ? configuration.openerTTL : nil
         for address in directTargets(link) {
             guard let packet = seal(.probe(nonce: nonce), peer: peer) else { continue }
             if let ttl = opener, !address.isLoopback { socket.send(packet, to: address, ttl: ttl) } else { transmit(packet, on: .direct(address)) }
@@ -73,7 +78,7 @@ extension P2PNode {
 
     func startHandshake(peer: String, psk: [UInt8], inviteID: UInt32, reason: String) {
         guard var link = links[peer] else { return }
-        let payload = HandshakePayload(timestamp: timestamp(), candidates: candidates)
+        let payload = HandshakePayload(timestamp: timestamp(), natMapping: natMapping, candidates: candidates)
         guard let (handshake, bytes) = try? InitiatorHandshake.start(
             identity: identity, responderPublicKey: link.peerKey, psk: psk, inviteID: inviteID, payload: payload.encoded)
         else { return }

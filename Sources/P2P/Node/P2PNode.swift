@@ -47,6 +47,7 @@ public actor P2PNode {
     var lastPermitRound = ContinuousClock.now
     var lastRefresh = ContinuousClock.now
     var networkCheckRunning = false
+    var sprayLoopRunning = false
     var lastNetworkCheck = ContinuousClock.now
     var ready = false
     var readyWaiters: [CheckedContinuation<Void, Never>] = []

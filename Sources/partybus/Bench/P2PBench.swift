@@ -3,6 +3,7 @@ import Synchronization
 import Foundation
 import P2P
 import P2PLab
+import PartyBusPluginAPI
 
 /// `partybus bench p2p`: handshake time, throughput and packet overhead between two P2P nodes on loopback, and with
 /// `--nat` (root, iproute2, iptables, coturn) every NAT pair in network namespaces: success rate, time to connected
@@ -126,13 +127,14 @@ struct P2PBench: AsyncParsableCommand {
         defer { lab.tearDown() }
         try await lab.build([.fullCone, .fullCone])
         print("\nNAT matrix (\(attempts) attempts per pair; inviter site 1, joiner site 2; coturn as STUN and relay)")
-        print("inviter          joiner           success  median ms  p95 ms   direct: median ms  path (3 s after connecting)")
+        print("inviter          joiner           success  median ms  p95 ms   direct: median ms  p95 ms  spray probes (median)  path (at most 16 s after connecting)")
         for a in NATKind.allCases {
             for b in NATKind.allCases {
                 try lab.setNAT(site: 1, a)
                 try lab.setNAT(site: 2, b)
                 var times: [Double] = []
                 var directTimes: [Double] = []
+                let sprayProbes = SprayProbeCounts()
                 var paths: [String: Int] = [:]
                 for _ in 0..<attempts {
                     var config = P2PConfiguration()
@@ -145,7 +147,16 @@ struct P2PBench: AsyncParsableCommand {
                     let inviter = try P2PNode(socket: s1, identity: IdentityKey(), hostAddresses: [h1], configuration: config, dataFolder: nil)
                     let joiner = try P2PNode(socket: s2, identity: IdentityKey(), hostAddresses: [h2], configuration: config, dataFolder: nil)
                     let tasks = [Task { try await inviter.run() }, Task { try await joiner.run() }]
-                    let drains = [Task { for await _ in inviter.events {} }, Task { for await _ in joiner.events {} }]
+                    // Each spray round's probe count (p2p.spray_finished), from either side.
+                    let drains = [inviter.events, joiner.events].map { events in
+                        Task {
+                            for await event in events where event.type == P2PSprayFinished.eventType {
+                                if let finished = try? JSONDecoder().decode(P2PSprayFinished.self, from: event.payload) {
+                                    sprayProbes.add(finished.probes)
+                                }
+                            }
+                        }
+                    }
                     await inviter.waitUntilReady()
                     await joiner.waitUntilReady()
                     let token = await inviter.createToken()
@@ -153,8 +164,9 @@ struct P2PBench: AsyncParsableCommand {
                     let peer = try await joiner.add(token: token.text)
                     if await joiner.waitConnected(peer, timeout: .seconds(8)) != nil {
                         times.append(Self.ms(ContinuousClock.now - start))
-                        // A relayed start may upgrade: wait up to 3 s for a direct path on both sides.
-                        let until = ContinuousClock.now + .seconds(3)
+                        // A relayed start may upgrade: wait for a direct path on both sides, up to 16 s (the hard-NAT
+                        // spray's full sweep of 64512 ports at 100 probes / 20 ms takes ≤ 13 s).
+                        let until = ContinuousClock.now + .seconds(16)
                         while ContinuousClock.now < until {
                             let joinerPath = await joiner.peers().first?.path
                             let inviterPath = await inviter.peers().first?.path
@@ -174,8 +186,9 @@ struct P2PBench: AsyncParsableCommand {
                 }
                 let pathText = paths.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                 print(a.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0) + b.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
-                      + String(format: "%3d/%-3d  %9.0f  %6.0f   %17.0f  ", times.count, attempts, Self.percentile(times, 0.5),
-                               Self.percentile(times, 0.95), Self.percentile(directTimes, 0.5))
+                      + String(format: "%3d/%-3d  %9.0f  %6.0f   %17.0f  %6.0f  %21.0f  ", times.count, attempts, Self.percentile(times, 0.5),
+                               Self.percentile(times, 0.95), Self.percentile(directTimes, 0.5), Self.percentile(directTimes, 0.95),
+                               Self.percentile(sprayProbes.values, 0.5))
                       + pathText)
             }
         }
@@ -187,4 +200,11 @@ final class ReceivedCounter: Sendable {
     private let state = Mutex<(Int, Int)>((0, 0))
     func add(_ bytes: Int) { state.withLock { $0.0 += 1; $0.1 += bytes } }
     var value: (Int, Int) { state.withLock { $0 } }
+}
+
+/// Probe counts of the hard-NAT spray rounds one NAT pair ran (from `p2p.spray_finished`).
+final class SprayProbeCounts: Sendable {
+    private let state = Mutex<[Double]>([])
+    func add(_ probes: Int) { state.withLock { $0.append(Double(probes)) } }
+    var values: [Double] { state.withLock { $0 } }
 }
