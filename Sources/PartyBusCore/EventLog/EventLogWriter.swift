@@ -29,7 +29,7 @@ final class EventLogWriter: @unchecked Sendable {
     private var pendingCheckpoints: [String: UInt64] = [:]
     private var closed = false
     private var idle = true
-    /// While the writer waits for a batch to fill: the request count that wakes it early (0: not waiting).
+    /// While a transaction waits for more appends: the queued count that wakes the writer (0: not waiting).
     private var fillTarget = 0
     private var finished = false
     /// Set once another process is found writing the same log; every later request fails with it.
@@ -131,15 +131,6 @@ final class EventLogWriter: @unchecked Sendable {
                 condition.wait()
             }
             idle = false
-            // Adaptive group commit: most of the appenders the last commit answered append again within
-            // microseconds; waiting a moment for them lets one fsync cover them all instead of a trickle.
-            let target = recent * 3 / 4
-            if fillWindow > 0 && target > 1 && pending.count < target && !closed {
-                fillTarget = target
-                let deadline = Date(timeIntervalSinceNow: fillWindow)
-                while pending.count < target && !closed && condition.wait(until: deadline) {}
-                fillTarget = 0
-            }
             if pending.isEmpty && pendingCheckpoints.isEmpty && closed {
                 // Release the files before anyone hears the log is closed: a later open of the same file in this
                 // process must not find this connection's locks or wal-index still held.
@@ -157,21 +148,29 @@ final class EventLogWriter: @unchecked Sendable {
             let checkpoints = pendingCheckpoints
             pendingCheckpoints.removeAll()
             condition.unlock()
-            recent = batch.count
-            commit(batch, checkpoints: checkpoints)
+            // Adaptive group commit: most of the appenders the last commit answered append again within
+            // microseconds; letting them join this transaction makes one fsync cover them all, not a trickle.
+            let target = recent * 3 / 4
+            let fill = fillWindow > 0 && target > 1 && batch.count < target ? target : 0
+            recent = commit(batch, checkpoints: checkpoints, fillingTo: fill)
         }
     }
 
-    /// Writes one batch in one transaction and answers every request in it.
-    private func commit(_ batch: [Request], checkpoints: [String: UInt64]) {
-        if checkpoints.isEmpty && batch.allSatisfy({ if case .barrier = $0 { true } else { false } }) {
+    /// Writes one batch in one transaction and answers every request in it. With a fill target, the transaction
+    /// stays open after the first requests are written and takes in later ones as they arrive — each written while
+    /// the next appenders come back — until the batch reaches the target or the window closes; then one commit.
+    /// Returns how many requests the transaction answered.
+    private func commit(_ first: [Request], checkpoints firstCheckpoints: [String: UInt64], fillingTo target: Int) -> Int {
+        var batch = first
+        var checkpoints = firstCheckpoints
+        if target == 0 && checkpoints.isEmpty && batch.allSatisfy({ if case .barrier = $0 { true } else { false } }) {
             // Nothing to write: an idle engine's periodic flush costs no transaction and no fsync.
             for case .barrier(let continuation) in batch { continuation.resume() }
-            return
+            return batch.count
         }
         let at = clock()
         var events: [Event] = []
-        events.reserveCapacity(batch.count)
+        events.reserveCapacity(max(batch.count, target))
         var seq = head
         do {
             try begin.step()
@@ -181,14 +180,12 @@ final class EventLogWriter: @unchecked Sendable {
                 let report = try EventDraft(stream: "engine", payload: unreported)
                 events.append(try insert(report, seq: &seq, at: at))
             }
-            for request in batch {
-                switch request {
-                case .one(let draft, _):
-                    events.append(try insert(draft, seq: &seq, at: at))
-                case .many(let drafts, _):
-                    for draft in drafts { events.append(try insert(draft, seq: &seq, at: at)) }
-                case .barrier:
-                    break
+            try write(batch, into: &events, seq: &seq, at: at)
+            if target > 0 {
+                let deadline = Date(timeIntervalSinceNow: fillWindow)
+                while batch.count < target, let more = takeMore(until: deadline, checkpoints: &checkpoints) {
+                    try write(more, into: &events, seq: &seq, at: at)
+                    batch += more
                 }
             }
             for (plugin, checkpoint) in checkpoints {
@@ -227,7 +224,7 @@ final class EventLogWriter: @unchecked Sendable {
                 fail(queued, moved)
             }
             fail(batch, error)
-            return
+            return batch.count
         }
         head = seq
         if !events.isEmpty { hub.publish(events) }
@@ -245,6 +242,40 @@ final class EventLogWriter: @unchecked Sendable {
                 continuation.resume()
             }
         }
+        return batch.count
+    }
+
+    /// Inserts the events of `requests` in order, inside the open transaction.
+    private func write(_ requests: [Request], into events: inout [Event], seq: inout UInt64, at: Int64) throws {
+        for request in requests {
+            switch request {
+            case .one(let draft, _):
+                events.append(try insert(draft, seq: &seq, at: at))
+            case .many(let drafts, _):
+                for draft in drafts { events.append(try insert(draft, seq: &seq, at: at)) }
+            case .barrier:
+                break
+            }
+        }
+    }
+
+    /// While a transaction fills: the requests queued since the last look, waiting until the first arrives or
+    /// `deadline` passes (nil then, or once the log is closing). Checkpoints saved meanwhile join the transaction
+    /// too, so a barrier taken here is answered only with every checkpoint saved before it.
+    private func takeMore(until deadline: Date, checkpoints: inout [String: UInt64]) -> [Request]? {
+        condition.lock()
+        defer { condition.unlock() }
+        if pending.isEmpty && !closed {
+            fillTarget = 1
+            while pending.isEmpty && !closed && condition.wait(until: deadline) {}
+            fillTarget = 0
+        }
+        guard !pending.isEmpty else { return nil }
+        let more = pending
+        pending.removeAll(keepingCapacity: true)
+        for (plugin, seq) in pendingCheckpoints { checkpoints[plugin] = max(checkpoints[plugin] ?? 0, seq) }
+        pendingCheckpoints.removeAll()
+        return more
     }
 
     /// Inside the write transaction: if another connection committed since we last looked, the head must still
