@@ -13,6 +13,11 @@ struct ConfigurationTests {
         #expect(empty.redirectURIs == ["com.scee.psxandroid.scecompcall://redirect"])
         #expect(empty.accessTokenLifetimeSeconds == 3599 && empty.refreshTokenLifetimeSeconds == 5_183_999)
         #expect(empty.clientKeepAliveIntervalMs == 60_000)
+        #expect(empty.pushQueueLimit == 1024)
+        #expect(try JSONDecoder().decode(SimulatorConfiguration.self, from: Data(#"{"pushQueueLimit":16}"#.utf8)).pushQueueLimit == 16)
+        #expect { try JSONDecoder().decode(SimulatorConfiguration.self, from: Data(#"{"pushQueueLimit":0}"#.utf8)) } throws: {
+            "\($0)".contains("pushQueueLimit must be at least 1 (got 0)")
+        }
         let partial = try JSONDecoder().decode(SimulatorConfiguration.self, from: Data(#"""
             {"seed":7,"accounts":[{"accountId":"1234567890123456789","onlineId":"x","npsso":"n"}],
              "faults":{"pushDelayMs":5,"httpFaults":[{"path":"/np/serveraddr","status":500}]}}

@@ -22,6 +22,10 @@ public struct SimulatorConfiguration: Codable, Sendable, Equatable {
     /// `clientKeepAliveInterval` returned by serveraddr, in milliseconds; the socket closes (1001) after twice
     /// this without inbound traffic. Default `60000`.
     public var clientKeepAliveIntervalMs: Int = 60_000
+    /// Push frames that may wait for one socket whose client does not read; one more and the simulator drops that
+    /// connection (as a server drops a client that cannot keep up), so a stalled client never grows its memory.
+    /// Default `1024`.
+    public var pushQueueLimit: Int = 1024
     /// Seed for every generated id (session ids, UUIDs, link ids, codes, tokens). `nil` = random. Default `nil`.
     public var seed: UInt64?
     /// Fixed start of the simulator clock in epoch milliseconds; `nil` = real time. Default `nil`.
@@ -49,7 +53,7 @@ public struct SimulatorConfiguration: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case host, port, clientId, clientSecret, redirectURIs, accounts, accessTokenLifetimeSeconds
         case refreshTokenLifetimeSeconds, authorizationCodeLifetimeSeconds, clientKeepAliveIntervalMs, seed
-        case fixedClockEpochMs, faults, scriptPath, adminAPIEnabled, tls
+        case pushQueueLimit, fixedClockEpochMs, faults, scriptPath, adminAPIEnabled, tls
     }
 
     public init(from decoder: any Decoder) throws {
@@ -70,6 +74,11 @@ public struct SimulatorConfiguration: Codable, Sendable, Equatable {
             ?? d.authorizationCodeLifetimeSeconds
         d.clientKeepAliveIntervalMs =
             try c.decodeIfPresent(Int.self, forKey: .clientKeepAliveIntervalMs) ?? d.clientKeepAliveIntervalMs
+        d.pushQueueLimit = try c.decodeIfPresent(Int.self, forKey: .pushQueueLimit) ?? d.pushQueueLimit
+        guard d.pushQueueLimit >= 1 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .pushQueueLimit, in: c, debugDescription: "pushQueueLimit must be at least 1 (got \(d.pushQueueLimit))")
+        }
         d.seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
         d.fixedClockEpochMs = try c.decodeIfPresent(Int64.self, forKey: .fixedClockEpochMs)
         d.faults = try c.decodeIfPresent(FaultSwitches.self, forKey: .faults) ?? d.faults

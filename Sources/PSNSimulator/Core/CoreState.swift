@@ -82,18 +82,33 @@ struct CoreState: Sendable {
             guard let account = account(accountId) else { continue }
             let frame = PushFrame.event(dataType: dataType, to: account, data: data)
             for connection in connections.values.sorted(by: { $0.id < $1.id }) where connection.accountId == accountId {
-                connection.continuation.yield(.text(frame, notBefore: notBefore))
+                send(.text(frame, notBefore: notBefore), to: connection.id)
             }
         }
     }
 
+    /// Queues a command for one socket; when its bounded queue is full the client is not reading, so the
+    /// connection is dropped (the client reconnects and re-reads state, as after any push loss).
+    mutating func send(_ command: PushCommand, to id: UInt64) {
+        guard let connection = connections[id], !connection.overflowed else { return }
+        if case .dropped = connection.continuation.yield(command) {
+            connections[id]?.overflowed = true
+            connection.closeNow()
+        }
+    }
+
     /// Registers a freshly upgraded socket (not yet authenticated).
-    mutating func registerConnection(_ continuation: AsyncStream<PushCommand>.Continuation) -> UInt64 {
+    mutating func registerConnection(
+        _ continuation: AsyncStream<PushCommand>.Continuation, closeNow: @escaping @Sendable () -> Void
+    ) -> UInt64 {
         let id = nextConnectionId
         nextConnectionId += 1
-        connections[id] = PushConnection(id: id, accountId: nil, continuation: continuation)
+        connections[id] = PushConnection(id: id, accountId: nil, continuation: continuation, closeNow: closeNow)
         return id
     }
+
+    /// Whether socket `id` was dropped because its client stopped reading.
+    func connectionOverflowed(_ id: UInt64) -> Bool { connections[id]?.overflowed ?? false }
 
     /// Checks a 1003 auth frame; on success the socket starts receiving events.
     mutating func authenticateConnection(_ id: UInt64, accountIdDigits: String, accessToken: String) -> Bool {
@@ -126,7 +141,7 @@ struct CoreState: Sendable {
     mutating func commandSockets(of accountId: String, _ command: PushCommand) -> Int {
         var count = 0
         for connection in connections.values where connection.accountId == accountId {
-            connection.continuation.yield(command)
+            send(command, to: connection.id)
             count += 1
         }
         return count

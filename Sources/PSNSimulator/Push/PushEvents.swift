@@ -51,5 +51,10 @@ enum PushCommand: Sendable {
 struct PushConnection: Sendable {
     let id: UInt64
     var accountId: String?
+    /// Bounded (`pushQueueLimit`): a frame that does not fit means the client stopped reading.
     let continuation: AsyncStream<PushCommand>.Continuation
+    /// Closes the TCP connection at once (used when the queue overflows, since no command fits any more).
+    let closeNow: @Sendable () -> Void
+    /// Set when the connection was dropped because its client did not read.
+    var overflowed = false
 }

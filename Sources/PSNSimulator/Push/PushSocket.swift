@@ -32,8 +32,13 @@ extension SimulatorCore {
 
     func servePushSocket(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel,
                          activity: InboundActivity) async {
-        let (commands, continuation) = AsyncStream.makeStream(of: PushCommand.self)
-        let connectionId = withState { $0.registerConnection(continuation) }
+        let limit = withState { $0.configuration.pushQueueLimit }
+        let (commands, continuation) = AsyncStream.makeStream(
+            of: PushCommand.self, bufferingPolicy: .bufferingOldest(limit))
+        // Closed from the event loop later, never synchronously inside the state lock.
+        let connectionId = withState {
+            $0.registerConnection(continuation) { channel.eventLoop.execute { channel.close(promise: nil) } }
+        }
         let interval = withState { $0.configuration.clientKeepAliveIntervalMs }
         activity.touch()
         await withTaskGroup(of: PushTaskRole.self) { group in
@@ -55,6 +60,9 @@ extension SimulatorCore {
             group.cancelAll()
         }
         continuation.finish()
+        if withState({ $0.connectionOverflowed(connectionId) }) {
+            logger.warning("push socket dropped: its client left \(limit) frames unread", metadata: ["connection": "\(connectionId)"])
+        }
         if let loss = withState({ $0.removeConnection(connectionId) }) {
             armPushLossTimer(accountId: loss.accountId, generation: loss.generation)
         }
