@@ -90,6 +90,89 @@ struct DynamicPluginTests {
         }
     }
 
+    @Test("a plugin that publishes faster than the log takes gets 'refused' past 4096 waiting, loses nothing it was told was appended")
+    func publishFloodIsBounded() async throws {
+        let dir = try TemporaryDirectory()
+        let flood = 20_000
+        let path = try compileC(
+            """
+            #include "partybus_plugin.h"
+            #include <stdatomic.h>
+            #include <string.h>
+            static atomic_long accepted, refused, answered;
+            static char first_error[256];
+            static void published(void *token, uint64_t seq, int64_t at, const char *error, size_t length) {
+                (void)token; (void)at;
+                if (seq > 0) {
+                    atomic_fetch_add(&accepted, 1);
+                } else if (atomic_fetch_add(&refused, 1) == 0) {
+                    size_t n = length < sizeof first_error - 1 ? length : sizeof first_error - 1;
+                    memcpy(first_error, error, n);
+                    first_error[n] = 0;
+                }
+                atomic_fetch_add(&answered, 1);
+            }
+            static void create(const pb_host *host, const char *o, size_t l, void *token, pb_created done) {
+                (void)o; (void)l;
+                done(token, (void *)host, NULL, 0);
+            }
+            static void handle(void *instance, const char *json, size_t length, void *token, pb_completion done) {
+                (void)json; (void)length;
+                const pb_host *host = instance;
+                static const char draft[] = "{\\"type\\":\\"flood.item\\",\\"payload\\":{}}";
+                for (int i = 0; i < \(flood); i++) host->publish(host->context, draft, sizeof draft - 1, NULL, published);
+                done(token, 0, NULL, 0);
+            }
+            static void stop(void *instance, void *token, pb_completion done) { (void)instance; done(token, 0, NULL, 0); }
+            static pb_plugin table = { PB_PLUGIN_API_VERSION, sizeof(pb_plugin), "flood", "1.0", "[\\"demo.flood\\"]",
+                                       create, handle, stop };
+            const pb_plugin *partybus_plugin_entry(void) { return &table; }
+            long flood_accepted(void) { return atomic_load(&accepted); }
+            long flood_refused(void) { return atomic_load(&refused); }
+            long flood_answered(void) { return atomic_load(&answered); }
+            const char *flood_first_error(void) { return first_error; }
+            """, name: "flood", in: dir)
+        let library = try DynamicPluginLibrary.load(path: path)
+        // The same library, opened again here, to read what the plugin itself was told.
+        let handle = try #require(dlopen(path, RTLD_NOW))
+        typealias Counter = @convention(c) () -> Int
+        func counter(_ name: String) throws -> Counter {
+            unsafeBitCast(try #require(dlsym(handle, name)), to: Counter.self)
+        }
+        let accepted = try counter("flood_accepted"), refused = try counter("flood_refused")
+        let answered = try counter("flood_answered")
+        typealias Message = @convention(c) () -> UnsafePointer<CChar>
+        let firstError = unsafeBitCast(try #require(dlsym(handle, "flood_first_error")), to: Message.self)
+
+        let log = try EventLog(path: dir.path("events.sqlite"))
+        let memory = MemoryLog()
+        let host = try PluginHost(
+            log: log, registrations: [library.registration(options: .object([:]))],
+            options: PluginHost.Options(dataRoot: dir.url, logger: memory.logger()))
+        let running = Task { await host.run() }
+        #expect(await eventually { host.statuses().first?.state == .running })
+        try await log.append(draft("demo.flood"))
+        #expect(await eventually(timeout: .seconds(60)) { answered() == flood })
+        #expect(await host.waitUntilIdle())
+
+        // Some were refused (the plugin published 20 000 at once; at most 4096 may wait), each with a clear error.
+        #expect(refused() > 0)
+        #expect(accepted() + refused() == flood)
+        #expect(accepted() >= 4096)
+        #expect(String(cString: firstError()).contains("more than 4096 operations of this plugin are waiting"))
+        // Every publish the plugin was told succeeded is in the log, and nothing else.
+        let items = try log.read(filter: EventFilter(types: ["flood.item"]))
+        #expect(items.count == accepted())
+        #expect(items.allSatisfy { $0.stream == "plugin/flood" })
+        // The plugin is still running, and the refusals were logged once, not 15 000 times.
+        #expect(host.statuses().first?.state == .running)
+        let warnings = memory.all.filter { $0.contains("operations of this plugin are waiting") }
+        #expect((1...16).contains(warnings.count))
+        running.cancel()
+        await running.value
+        dlclose(handle)
+    }
+
     /// Compiles C source into a shared object with the system C compiler.
     func compileC(_ source: String, name: String, in dir: TemporaryDirectory) throws -> String {
         let sourcePath = dir.path("\(name).c")
