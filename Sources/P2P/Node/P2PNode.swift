@@ -30,6 +30,9 @@ public actor P2PNode {
     var relayError: String?
     var candidates: [Candidate] = []
     var natMapping: NATMapping = .unknown
+    var natFiltering: NATFiltering = .unknown
+    /// Filtering probes reaching our socket go here, to the test waiting for them (P2PNode+Filtering).
+    let filteringInbox = FilteringProbeInbox()
     struct Invite {
         let secret: [UInt8]
         let expires: Date
@@ -156,8 +159,10 @@ public actor P2PNode {
             }
         }
         candidates = gathered
+        natFiltering = await testFiltering(allocation: allocation, mapped: allocation?.mappedAddress,
+                                           reflexive: gathered.filter { $0.kind == .serverReflexive }.map(\.address))
         emit(P2PNodeStarted(peer: peerID, candidates: gathered.map(\.description), natMapping: natMapping.rawValue,
-                            relay: allocation?.relayedAddress.description))
+                            natFiltering: natFiltering.rawValue, relay: allocation?.relayedAddress.description))
         for friend in friends.values where links[friend.peer] == nil {
             guard let key = try? PeerID.key(friend.peer) else { continue }
             var link = Link(peerKey: key)
