@@ -72,7 +72,7 @@ extension P2PNode {
         } else if let relayProblem, allocation == nil {
             relayError = relayProblem
         }
-        let updated = candidates.filter { $0.kind == .host } + reflexive + relay
+        let updated = hostAddresses.map { Candidate(.host, $0) } + reflexive + relay
         guard updated != candidates else { return }
         candidates = updated
         emit(P2PCandidatesChanged(candidates: updated.map(\.description), natMapping: natMapping.rawValue,
