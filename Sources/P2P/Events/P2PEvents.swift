@@ -153,7 +153,7 @@ public struct P2PCandidatesChanged: EventPayload, Equatable {
     public let natFiltering: String
     /// Our relayed address, if any.
     public let relay: String?
-    /// What started the check (`link_quiet`).
+    /// What started the check (`link_quiet`, `host_addresses`).
     public let reason: String
 
     public init(candidates: [String], natMapping: String, natFiltering: String, relay: String?, reason: String) {
