@@ -153,7 +153,26 @@ public final class NATLab: @unchecked Sendable {
         return try await UDPSocket.adopt(fileDescriptor: fd)
     }
 
-    private static func makeSocket(namespace: String) throws -> CInt {
+    /// A site host's interface addresses now, with `port` (what a node in it would list after its host moved):
+    /// read on a thread of its own that enters the namespace and ends.
+    public func hostAddresses(site: Int, port: UInt16) async -> [UDPAddress] {
+        let namespace = host(site)
+        return await withCheckedContinuation { continuation in
+            let thread = Thread {
+                do {
+                    try NATLab.enter(namespace)
+                    let like = UDPAddress(ip: [0, 0, 0, 0], port: port)
+                    continuation.resume(returning: like.map { P2PNode.interfaceAddresses(like: $0, includeLoopback: false) } ?? [])
+                } catch {
+                    continuation.resume(returning: [])
+                }
+            }
+            thread.start()
+        }
+    }
+
+    /// Moves the calling thread into a namespace (for good: only on a thread that ends afterwards).
+    private static func enter(_ namespace: String) throws {
         let nsfd = open("/var/run/netns/\(namespace)", O_RDONLY)
         guard nsfd >= 0 else { throw P2PError("cannot open namespace \(namespace)") }
         defer { close(nsfd) }
@@ -162,6 +181,10 @@ public final class NATLab: @unchecked Sendable {
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "setns") else { throw P2PError("setns is not available") }
         let setns = unsafeBitCast(symbol, to: SetNS.self)
         guard setns(nsfd, 0x4000_0000) == 0 else { throw P2PError("setns(\(namespace)) failed: errno \(errno)") }
+    }
+
+    private static func makeSocket(namespace: String) throws -> CInt {
+        try enter(namespace)
         let fd = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw P2PError("socket() failed in \(namespace)") }
         var address = sockaddr_in()

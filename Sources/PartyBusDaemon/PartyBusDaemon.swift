@@ -85,8 +85,15 @@ public struct PartyBusDaemon: Sendable {
         guard let settings, settings.enabled else { return nil }
         let (socket, hosts) = try await P2PNode.bind(
             host: settings.listenHost, port: settings.listenPort, includeLoopback: settings.configuration.includeLoopback)
+        // Bound to the wildcard address: list the interfaces again now and then (a host that moves).
+        let bound = socket.localAddress
+        let includeLoopback = settings.configuration.includeLoopback
+        var source: HostAddressSource?
+        if bound.ip.allSatisfy({ $0 == 0 }) {
+            source = { @Sendable in P2PNode.interfaceAddresses(like: bound, includeLoopback: includeLoopback) }
+        }
         return try P2PNode(socket: socket, identity: try IdentityKey.loadOrCreate(in: folder), hostAddresses: hosts,
-                           configuration: settings.configuration, dataFolder: folder)
+                           configuration: settings.configuration, dataFolder: folder, hostAddressSource: source)
     }
 
     /// Takes the data folder's lock, then runs until SIGINT/SIGTERM. Throws `DataFolderLockError` at once when

@@ -37,7 +37,7 @@ extension NATTraversalTests {
         }
     }
 
-    @Test("a host moving to another address keeps its link: the peer follows its authenticated packets (roaming)")
+    @Test("a host moving to another address keeps its link: the peer follows its authenticated packets (roaming); its host candidate follows too and reaches the peer")
     func hostMoves() async throws {
         let lab = NATLab()
         defer { lab.tearDown() }
@@ -59,6 +59,19 @@ extension NATTraversalTests {
         #expect(after != before, "the peer should have moved its endpoint to the host's new mapping")
         #expect(b.payloads(P2PPathChanged.self).contains { $0.from.hasPrefix("direct") && $0.to == "direct \(after ?? "")" })
         #expect(b.events(P2PPeerDisconnected.eventType).isEmpty)
+        // A lists its interfaces again: the new host candidate is announced and reaches B in a network_change handshake.
+        let moved = "host 198.19.1.3:"
+        let announced = await a.eventually(.seconds(5)) {
+            a.payloads(P2PCandidatesChanged.self).contains { $0.reason == "host_addresses" && $0.candidates.contains { $0.hasPrefix(moved) } }
+        }
+        #expect(announced, "A's candidates_changed: \(a.payloads(P2PCandidatesChanged.self))")
+        let learnt = await b.eventually(.seconds(5)) {
+            await b.node.friendList().first?.candidates.contains { $0.description.hasPrefix(moved) } == true
+        }
+        let friendEntry = await b.node.friendList().first?.candidates.map(\.description) ?? []
+        #expect(learnt, "B's friend entry for A: \(friendEntry)")
+        let latest = a.payloads(P2PCandidatesChanged.self).last { $0.reason == "host_addresses" }
+        #expect(latest?.candidates.contains { $0.hasPrefix("host \(lab.hostAddress(1)):") } == false, "the old host address is gone")
         await a.stop()
         await b.stop()
     }

@@ -9,8 +9,12 @@ func directPossible(_ a: NATKind, _ b: NATKind) -> Bool {
     !(a == .symmetric && b == .symmetric)
 }
 
-/// Whether the first side sprays the second's ports (it is endpoint-independent, the other symmetric).
-func sprays(_ a: NATKind, toward b: NATKind) -> Bool { a != .symmetric && b == .symmetric }
+/// Whether the first side sprays the second's ports: it is endpoint-independent but filters (port-restricted), the
+/// other symmetric. A full-cone side lets the symmetric side's own probes in, so it never needs to.
+func sprays(_ a: NATKind, toward b: NATKind) -> Bool { a == .portRestricted && b == .symmetric }
+
+/// What the relay test must find behind each lab NAT: only the full cone lets a stranger's packet in.
+func expectedFiltering(_ kind: NATKind) -> NATFiltering { kind == .fullCone ? .endpointIndependent : .endpointDependent }
 
 /// Namespace-based NAT configuration for nodes: STUN on both inet addresses, coturn as relay.
 func labConfiguration(_ lab: NATLab) -> P2PConfiguration {
@@ -43,11 +47,19 @@ struct NATTraversalTests {
                 let expectedMapping: NATMapping = inviterKind == .symmetric ? .endpointDependent : .endpointIndependent
                 let seenMapping = await inviter.node.mapping
                 if seenMapping != expectedMapping { failures.append("\(inviterKind): probe said \(seenMapping)") }
+                for (kind, harness) in [(inviterKind, inviter), (joinerKind, joiner)] {
+                    let seen = await harness.node.filtering
+                    if seen != expectedFiltering(kind) {
+                        failures.append("\(kind): the filtering test said \(seen): \(harness.payloads(P2PNATFilteringTested.self))")
+                    }
+                }
                 let token = await inviter.node.createToken()
                 let peer = try await joiner.node.add(token: token.text)
                 let connected = await joiner.node.waitConnected(peer, timeout: .seconds(8))
+                let connectedAt = ContinuousClock.now
                 let inviterSide = await inviter.node.waitConnected(joiner.node.peerID, timeout: .seconds(3))
                 let expected = directPossible(inviterKind, joinerKind) ? "direct" : "relayed"
+                var directAfter: Duration?
                 if expected == "direct" {
                     // Punching's fast phase, or the spray's full sweep of a symmetric NAT's ports (≤ 13 s at 5000/s).
                     _ = await joiner.eventually(.seconds(25)) {
@@ -55,6 +67,7 @@ struct NATTraversalTests {
                         let theirs = await inviter.node.peers().first?.path
                         return mine == "direct" && theirs == "direct"
                     }
+                    directAfter = ContinuousClock.now - connectedAt
                 } else {
                     // Give punching its fast phase (and a spray, which must not start) the chance to go direct.
                     try await Task.sleep(for: .milliseconds(3000))
@@ -82,6 +95,15 @@ struct NATTraversalTests {
                     let found = easy.payloads(P2PSprayFinished.self).first { $0.outcome == "direct" }
                     if found == nil { failures.append("\(label): no spray round ended direct") }
                     print("NAT matrix: \(label): spray \(found.map { "\($0.probes) probes, \($0.milliseconds) ms" } ?? "-")")
+                }
+                if kindPair(inviterKind, joinerKind, are: .fullCone, .symmetric) {
+                    // The symmetric side knows the full cone lets anyone in (its filtering in the token and handshake),
+                    // so its normal-TTL probes go straight in: direct within the fast punching phase (the protocol's
+                    // 5 s, where the sweep — now only a fallback after it — has not even started).
+                    if let directAfter, directAfter > .seconds(5) {
+                        failures.append("\(label): direct only after \(directAfter), not within the 5 s fast punching phase")
+                    }
+                    print("NAT matrix: \(label): direct after \(directAfter.map { "\($0)" } ?? "-") (no sweep)")
                 }
                 if connected == nil || inviterSide == nil { failures.append("\(label): not connected") }
                 if path != expected || pathOther != expected { failures.append("\(label): paths \(path ?? "-")/\(pathOther ?? "-"), expected \(expected)") }

@@ -14,14 +14,14 @@ final class TestNode: Sendable {
     let folder: URL
 
     init(socket: UDPSocket, hosts: [UDPAddress], configuration: P2PConfiguration, folder: URL? = nil,
-         identity: IdentityKey? = nil) async throws
+         identity: IdentityKey? = nil, hostAddressSource: HostAddressSource? = nil) async throws
     {
         let folder = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("p2p-node-\(UUID().uuidString)")
         self.folder = folder
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let identity = try identity ?? IdentityKey.loadOrCreate(in: folder)
         let node = try P2PNode(socket: socket, identity: identity, hostAddresses: hosts, configuration: configuration,
-                               dataFolder: folder)
+                               dataFolder: folder, hostAddressSource: hostAddressSource)
         self.node = node
         task = Task { try await node.run() }
         let collected = self.collected
@@ -77,14 +77,17 @@ func fastConfiguration(stun: [UDPAddress] = [], turn: TurnServer? = nil) -> P2PC
     configuration.upgradeProbeInterval = .milliseconds(500)
     configuration.keepaliveInterval = .seconds(1)
     configuration.peerTimeout = .seconds(3)
+    configuration.hostAddressCheckInterval = .seconds(1)
     return configuration
 }
 
 extension NATLab {
-    /// A node in a site's host namespace.
+    /// A node in a site's host namespace; it lists that namespace's addresses again as a daemon lists its own.
     func node(site: Int, configuration: P2PConfiguration) async throws -> TestNode {
         let (socket, hostAddress) = try await endpoint(site: site)
-        return try await TestNode(socket: socket, hosts: [hostAddress], configuration: configuration)
+        let port = hostAddress.port
+        return try await TestNode(socket: socket, hosts: [hostAddress], configuration: configuration,
+                                  hostAddressSource: { [self] in await self.hostAddresses(site: site, port: port) })
     }
 }
 

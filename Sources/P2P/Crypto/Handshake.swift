@@ -9,6 +9,8 @@ public enum PacketType: UInt8, Sendable {
     case response = 0xA2
     /// Encrypted transport data.
     case data = 0xA4
+    /// Our own NAT filtering test: a nonce sent from our relay to ourselves (not encrypted; says nothing).
+    case filteringProbe = 0xA6
 }
 
 /// The keys and indexes a completed handshake yields.

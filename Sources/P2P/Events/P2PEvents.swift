@@ -9,8 +9,26 @@ public struct P2PNodeStarted: EventPayload, Equatable {
     public let candidates: [String]
     /// The NAT mapping behaviour the probe found.
     public let natMapping: String
+    /// The NAT filtering behaviour the relay test found (`endpoint-independent`, `endpoint-dependent`, `unknown`).
+    public let natFiltering: String
     /// The TURN relayed address, when a relay is configured and allocated.
     public let relay: String?
+}
+
+/// `p2p.nat_filtering_tested`: the relay sent a probe to our own server-reflexive address; whether it reached us
+/// says how our NAT filters (docs/p2p.md "NAT filtering").
+public struct P2PNATFilteringTested: EventPayload, Equatable {
+    public static let eventType = "p2p.nat_filtering_tested"
+    /// `endpoint-independent` (it arrived), `endpoint-dependent` (it did not) or `unknown` (not tested).
+    public let natFiltering: String
+    /// Our address the probe was sent to (our mapping toward the TURN server), when tested.
+    public let target: String?
+    /// The relayed address it came from, when tested.
+    public let relay: String?
+    /// From the CreatePermission to the verdict.
+    public let milliseconds: Int
+    /// Why, in words.
+    public let detail: String
 }
 
 /// `p2p.nat_probed`: each STUN server's answer and what they imply.
@@ -131,14 +149,17 @@ public struct P2PCandidatesChanged: EventPayload, Equatable {
     public let candidates: [String]
     /// The NAT mapping the last probe found.
     public let natMapping: String
+    /// The NAT filtering the last relay test found.
+    public let natFiltering: String
     /// Our relayed address, if any.
     public let relay: String?
-    /// What started the check (`link_quiet`).
+    /// What started the check (`link_quiet`, `host_addresses`).
     public let reason: String
 
-    public init(candidates: [String], natMapping: String, relay: String?, reason: String) {
+    public init(candidates: [String], natMapping: String, natFiltering: String, relay: String?, reason: String) {
         self.candidates = candidates
         self.natMapping = natMapping
+        self.natFiltering = natFiltering
         self.relay = relay
         self.reason = reason
     }

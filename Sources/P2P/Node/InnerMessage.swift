@@ -38,18 +38,22 @@ enum InnerMessage: Equatable {
     static func u64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8((v >> UInt64(56 - 8 * $0)) & 0xFF) } }
 }
 
-/// The payload inside handshake messages: a timestamp (ms, initiator only), the sender's NAT mapping (the STUN
-/// probe's verdict, 1 byte: the token code) and the sender's candidates.
+/// The payload inside handshake messages: a timestamp (ms, initiator only), the sender's NAT behaviour (1 byte,
+/// `NATBehaviour`: the STUN probe's mapping verdict and the relay test's filtering verdict) and its candidates.
 struct HandshakePayload {
     var timestamp: UInt64
     var natMapping: NATMapping
+    var natFiltering: NATFiltering
     var candidates: [Candidate]
 
-    var encoded: [UInt8] { InnerMessage.u64(timestamp) + [natMapping.code] + candidates.flatMap(\.encoded) }
+    var encoded: [UInt8] {
+        InnerMessage.u64(timestamp) + [NATBehaviour(mapping: natMapping, filtering: natFiltering).code] + candidates.flatMap(\.encoded)
+    }
 
-    init(timestamp: UInt64, natMapping: NATMapping, candidates: [Candidate]) {
+    init(timestamp: UInt64, natMapping: NATMapping, natFiltering: NATFiltering = .unknown, candidates: [Candidate]) {
         self.timestamp = timestamp
         self.natMapping = natMapping
+        self.natFiltering = natFiltering
         self.candidates = candidates
     }
 
@@ -58,8 +62,9 @@ struct HandshakePayload {
         var n: UInt64 = 0
         for b in bytes[0..<8] { n = n << 8 | UInt64(b) }
         timestamp = n
-        guard bytes[8] <= 2 else { throw P2PError("handshake payload byte 8: NAT mapping code \(bytes[8]) is not 0, 1 or 2") }
-        natMapping = NATMapping(code: bytes[8])
+        let nat = try NATBehaviour(code: bytes[8], at: "handshake payload byte 8")
+        natMapping = nat.mapping
+        natFiltering = nat.filtering
         candidates = try Candidate.decodeList(bytes[9...], what: "handshake payload")
     }
 }

@@ -36,6 +36,9 @@ struct Link {
     var via = "invite"
     /// The peer's NAT mapping (token, then every handshake): decides the hard-NAT spray (P2PNode+Spray).
     var peerMapping: NATMapping = .unknown
+    /// The peer's NAT filtering (token, then every handshake): endpoint-independent lets our probes go at the
+    /// normal TTL at once (`PunchPolicy`).
+    var peerFiltering: NATFiltering = .unknown
     /// The easy side's spray toward a hard-NAT peer, while one runs or waits for its next round.
     var spray: HardNATSpray?
     var messagesSent = 0

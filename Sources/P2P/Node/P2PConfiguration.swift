@@ -32,6 +32,9 @@ public struct P2PConfiguration: Sendable {
     public var openerTTL: Int? = 2
     /// How long after a handshake probes are openers.
     public var openerPhase: Duration = .milliseconds(400)
+    /// How often the node lists its interface addresses again (with a `HostAddressSource`): host candidates follow
+    /// a host that moves, and friends hear of it in a `network_change` handshake.
+    public var hostAddressCheckInterval: Duration = .seconds(10)
     /// Also offer loopback addresses as host candidates (tests on one machine).
     public var includeLoopback = false
     /// The easy side's probe spray toward a symmetric-NAT peer.

@@ -11,6 +11,9 @@ extension P2PNode {
     /// The NAT mapping the probe found.
     public var mapping: NATMapping { natMapping }
 
+    /// The NAT filtering the relay test found.
+    public var filtering: NATFiltering { natFiltering }
+
     /// Why the relay could not be allocated, if it could not.
     public var relayFailure: String? { relayError }
 
@@ -19,7 +22,7 @@ extension P2PNode {
         let life = lifetime ?? configuration.tokenLifetime
         let expires = Date().addingTimeInterval(Double(life.components.seconds) + Double(life.components.attoseconds) / 1e18)
         let secret = (0..<16).map { _ in UInt8.random(in: 0...255) }
-        let token = PartyToken(expires: expires, natMapping: natMapping, publicKey: identity.publicKey,
+        let token = PartyToken(expires: expires, natMapping: natMapping, natFiltering: natFiltering, publicKey: identity.publicKey,
                                inviteSecret: secret, candidates: candidates)
         invites[token.inviteID] = Invite(secret: secret, expires: expires, used: false)
         emit(P2PTokenCreated(inviteID: String(token.inviteID, radix: 16), expiresAt: ISO8601DateFormatter().string(from: expires),
@@ -45,6 +48,7 @@ extension P2PNode {
         link.candidates = merge(link.candidates, token.candidates)
         link.via = "invite"
         link.peerMapping = token.natMapping
+        link.peerFiltering = token.natFiltering
         links[peer] = link
         startHandshake(peer: peer, psk: token.inviteSecret, inviteID: token.inviteID, reason: "invite")
         return peer

@@ -66,6 +66,7 @@ extension P2PNode {
             }
         }
         scheduleSprays(now: now)
+        checkHostAddresses(now: now)
         answered = answered.filter { $0.value.until > now }
         if rejections != reportedRejections, now - lastRejectionReport >= .seconds(5) {
             reportedRejections = rejections

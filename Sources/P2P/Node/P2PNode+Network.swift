@@ -15,6 +15,8 @@ extension P2PNode {
         let servers = configuration.stunServers
         let turn = configuration.turn
         let allocation = self.allocation
+        let knownReflexive = Set(candidates.filter { $0.kind == .serverReflexive }.map(\.address))
+        let hosts = hostAddresses
         jobSink.yield {
             let probe: NATProbeResult? = servers.isEmpty ? nil : await stun.probe(servers: servers)
             var fresh: TurnAllocation?
@@ -33,14 +35,25 @@ extension P2PNode {
                     }
                 }
             }
-            await self.networkChecked(probe: probe, newAllocation: fresh, relayProblem: relayProblem, reason: reason)
+            // Our mapping moved (a new relay allocation, other server-reflexive addresses): test the filtering again.
+            let reflexive = probe?.reflexiveAddresses.filter { !hosts.contains($0) } ?? []
+            var filtering: NATFiltering?
+            if fresh != nil || (!reflexive.isEmpty && Set(reflexive) != knownReflexive) {
+                // A surviving allocation's XOR-MAPPED-ADDRESS is the old mapping: aim at the new reflexive one.
+                filtering = await self.testFiltering(allocation: fresh ?? allocation, mapped: fresh?.mappedAddress,
+                                                     reflexive: reflexive)
+            }
+            await self.networkChecked(probe: probe, newAllocation: fresh, relayProblem: relayProblem, reason: reason,
+                                      filtering: filtering)
         }
     }
 
     /// Applies a check's result: new server-reflexive and relay candidates replace the old ones; when anything
     /// changed every connected friend gets a new handshake carrying them (reason `network_change`).
-    func networkChecked(probe: NATProbeResult?, newAllocation: TurnAllocation?, relayProblem: String?, reason: String) {
+    func networkChecked(probe: NATProbeResult?, newAllocation: TurnAllocation?, relayProblem: String?, reason: String,
+                        filtering: NATFiltering? = nil) {
         networkCheckRunning = false
+        if let filtering { natFiltering = filtering }
         var reflexive = candidates.filter { $0.kind == .serverReflexive }
         if let probe, !probe.reflexiveAddresses.isEmpty {
             // No answer at all (an outage) keeps what we knew: it is likely to hold again when the network is back.
@@ -59,10 +72,11 @@ extension P2PNode {
         } else if let relayProblem, allocation == nil {
             relayError = relayProblem
         }
-        let updated = candidates.filter { $0.kind == .host } + reflexive + relay
+        let updated = hostAddresses.map { Candidate(.host, $0) } + reflexive + relay
         guard updated != candidates else { return }
         candidates = updated
         emit(P2PCandidatesChanged(candidates: updated.map(\.description), natMapping: natMapping.rawValue,
+                                  natFiltering: natFiltering.rawValue,
                                   relay: allocation?.relayedAddress.description, reason: reason))
         for (peer, link) in links where link.state == .connected && link.pending == nil {
             guard let friend = friends[peer] else { continue }

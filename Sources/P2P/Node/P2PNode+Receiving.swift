@@ -8,6 +8,11 @@ extension P2PNode {
 
     func handle(_ datagram: Datagram) {
         let bytes = datagram.bytes
+        if bytes.first == PacketType.filteringProbe.rawValue {
+            // Our own filtering test's probe (from our relay); anything else of this type is refused.
+            if !filteringInbox.deliver(bytes, from: datagram.from) { reject("filtering_probe_unexpected") }
+            return
+        }
         if StunCodec.looksLikeStun(bytes) {
             guard let message = try? StunCodec.parse(bytes) else { return reject("stun_malformed") }
             if let allocation, datagram.from == allocation.server.address, message.method == .data {
@@ -67,6 +72,7 @@ extension P2PNode {
         link.pending = nil
         link.lastInitiationTimestamp = payload.timestamp
         link.peerMapping = payload.natMapping
+        link.peerFiltering = payload.natFiltering
         let known = link.candidates.count
         link.candidates = merge(link.candidates, payload.candidates)
         let moved = link.candidates.count > known
@@ -75,7 +81,8 @@ extension P2PNode {
         let response: [UInt8]
         do {
             (result, response) = try ResponderHandshake.respond(
-                to: initiation, payload: HandshakePayload(timestamp: timestamp(), natMapping: natMapping, candidates: candidates).encoded)
+                to: initiation, payload: HandshakePayload(timestamp: timestamp(), natMapping: natMapping, natFiltering: natFiltering,
+                                                   candidates: candidates).encoded)
         } catch { return reject("handshake_malformed") }
         answered[digest] = (response, .now + .seconds(30))
         transmit(response, on: path)
@@ -100,6 +107,7 @@ extension P2PNode {
         guard let payload = try? HandshakePayload(decoding: result.peerPayload) else { return reject("handshake_malformed") }
         var updated = link
         updated.peerMapping = payload.natMapping
+        updated.peerFiltering = payload.natFiltering
         let known = updated.candidates.count
         updated.candidates = merge(updated.candidates, payload.candidates)
         let moved = updated.candidates.count > known || updated.pendingReason == "network_change"

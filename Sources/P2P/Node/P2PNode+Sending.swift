@@ -56,8 +56,10 @@ extension P2PNode {
         let nonce = UInt64.random(in: 0...UInt64.max)
         // Openers for the first moments after a handshake; and always while we (hard NAT) wait for an easy peer's
         // spray to find our mapping: a normal-TTL probe reaching its NAT first would make it change its port.
+        // Never toward a peer whose NAT lets anyone in (endpoint-independent filtering): see `PunchPolicy`.
         let openerPhase = ContinuousClock.now < link.connectedAt + configuration.openerPhase
-        let opener = openerPhase || hardTowardEasy(link) ? configuration.openerTTL : nil
+        let opener = PunchPolicy.probesAreOpeners(openerPhase: openerPhase, hardTowardEasy: hardTowardEasy(link),
+                                                  peerFiltering: link.peerFiltering) ? configuration.openerTTL : nil
         for address in directTargets(link) {
             guard let packet = seal(.probe(nonce: nonce), peer: peer) else { continue }
             if let ttl = opener, !address.isLoopback { socket.send(packet, to: address, ttl: ttl) } else { transmit(packet, on: .direct(address)) }
@@ -78,7 +80,8 @@ extension P2PNode {
 
     func startHandshake(peer: String, psk: [UInt8], inviteID: UInt32, reason: String) {
         guard var link = links[peer] else { return }
-        let payload = HandshakePayload(timestamp: timestamp(), natMapping: natMapping, candidates: candidates)
+        let payload = HandshakePayload(timestamp: timestamp(), natMapping: natMapping, natFiltering: natFiltering,
+                                       candidates: candidates)
         guard let (handshake, bytes) = try? InitiatorHandshake.start(
             identity: identity, responderPublicKey: link.peerKey, psk: psk, inviteID: inviteID, payload: payload.encoded)
         else { return }

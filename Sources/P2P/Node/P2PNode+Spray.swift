@@ -26,7 +26,8 @@ extension P2PNode {
         link.candidates.contains { $0.kind == .relay && $0.address == address }
     }
 
-    /// Whether our direct probes to this peer must stay openers: we are hard, it is easy, the link is not direct.
+    /// Whether our direct probes to this peer must stay openers: we are hard, it is easy, the link is not direct
+    /// (`PunchPolicy` lifts it when the peer's filtering is endpoint-independent).
     func hardTowardEasy(_ link: Link) -> Bool {
         guard configuration.spray.enabled, natMapping == .endpointDependent, link.peerMapping == .endpointIndependent else {
             return false
@@ -58,7 +59,9 @@ extension P2PNode {
                 if spray.running { anyRunning = true; continue }
                 if let next = spray.nextRound, now < next { continue }
             }
-            guard now - link.connectedAt >= configuration.spray.startDelay else { continue }
+            guard PunchPolicy.sweepMayStart(sinceConnected: now - link.connectedAt, startDelay: configuration.spray.startDelay,
+                                            ourFiltering: natFiltering, fastPhaseOver: now >= link.fastProbeUntil)
+            else { continue }
             let targets = sprayTargets(link)
             guard !targets.isEmpty else { continue }
             let range = sanitizedSprayRange

@@ -21,7 +21,11 @@ public actor P2PNode {
     let socket: UDPSocket
     let identity: IdentityKey
     let configuration: P2PConfiguration
-    let hostAddresses: [UDPAddress]
+    var hostAddresses: [UDPAddress]
+    /// Lists our interface addresses again (nil: host candidates stay those given at start).
+    let hostAddressSource: HostAddressSource?
+    var hostCheckRunning = false
+    var lastHostCheck = ContinuousClock.now
     let transactions = StunTransactions()
     let stun: StunClient
     let friendStore: FriendStore
@@ -30,6 +34,9 @@ public actor P2PNode {
     var relayError: String?
     var candidates: [Candidate] = []
     var natMapping: NATMapping = .unknown
+    var natFiltering: NATFiltering = .unknown
+    /// Filtering probes reaching our socket go here, to the test waiting for them (P2PNode+Filtering).
+    let filteringInbox = FilteringProbeInbox()
     struct Invite {
         let secret: [UInt8]
         let expires: Date
@@ -54,14 +61,16 @@ public actor P2PNode {
     var lastTimestamp: UInt64 = 0
 
     /// Makes a node on a bound socket. `hostAddresses` are our interface addresses (host candidates);
-    /// `dataFolder` holds the friends file (nil: friends live in memory only).
+    /// `dataFolder` holds the friends file (nil: friends live in memory only); `hostAddressSource`, when given, is
+    /// asked again every `hostAddressCheckInterval` so host candidates follow a host that moves.
     public init(socket: UDPSocket, identity: IdentityKey, hostAddresses: [UDPAddress], configuration: P2PConfiguration,
-                dataFolder: URL?) throws
+                dataFolder: URL?, hostAddressSource: HostAddressSource? = nil) throws
     {
         self.socket = socket
         self.identity = identity
         self.configuration = configuration
         self.hostAddresses = hostAddresses
+        self.hostAddressSource = hostAddressSource
         self.peerID = PeerID.of(identity.publicKey)
         (events, eventSink) = AsyncStream.makeStream(of: EventDraft.self, bufferingPolicy: .bufferingOldest(10_000))
         (messages, messageSink) = AsyncStream.makeStream(of: ReceivedMessage.self, bufferingPolicy: .bufferingOldest(10_000))
@@ -75,17 +84,20 @@ public actor P2PNode {
     public static func bind(host: String = "0.0.0.0", port: Int = 0, includeLoopback: Bool) async throws -> (UDPSocket, [UDPAddress]) {
         let socket = try await UDPSocket.bind(host: host, port: port)
         let bound = socket.localAddress
-        var addresses: [UDPAddress] = []
-        if bound.ip.allSatisfy({ $0 == 0 }) {
-            for device in (try? System.enumerateDevices()) ?? [] {
-                guard let address = device.address, let udp = UDPAddress(address), udp.isIPv4 == bound.isIPv4 else { continue }
-                if udp.isLoopback && !includeLoopback { continue }
-                if let withPort = UDPAddress(ip: udp.ip, port: bound.port), !addresses.contains(withPort) { addresses.append(withPort) }
-            }
-        } else {
-            addresses = [bound]
-        }
+        let addresses = bound.ip.allSatisfy({ $0 == 0 }) ? interfaceAddresses(like: bound, includeLoopback: includeLoopback) : [bound]
         return (socket, addresses)
+    }
+
+    /// This process's interface addresses of `bound`'s family, with its port (host candidates of a socket bound to
+    /// the wildcard address). `getifaddrs`: a quick netlink query, no waiting.
+    public static func interfaceAddresses(like bound: UDPAddress, includeLoopback: Bool) -> [UDPAddress] {
+        var addresses: [UDPAddress] = []
+        for device in (try? System.enumerateDevices()) ?? [] {
+            guard let address = device.address, let udp = UDPAddress(address), udp.isIPv4 == bound.isIPv4 else { continue }
+            if udp.isLoopback && !includeLoopback { continue }
+            if let withPort = UDPAddress(ip: udp.ip, port: bound.port), !addresses.contains(withPort) { addresses.append(withPort) }
+        }
+        return addresses
     }
 
     // MARK: running
@@ -156,8 +168,10 @@ public actor P2PNode {
             }
         }
         candidates = gathered
+        natFiltering = await testFiltering(allocation: allocation, mapped: allocation?.mappedAddress,
+                                           reflexive: gathered.filter { $0.kind == .serverReflexive }.map(\.address))
         emit(P2PNodeStarted(peer: peerID, candidates: gathered.map(\.description), natMapping: natMapping.rawValue,
-                            relay: allocation?.relayedAddress.description))
+                            natFiltering: natFiltering.rawValue, relay: allocation?.relayedAddress.description))
         for friend in friends.values where links[friend.peer] == nil {
             guard let key = try? PeerID.key(friend.peer) else { continue }
             var link = Link(peerKey: key)

@@ -7,21 +7,12 @@ public enum NATMapping: String, Sendable, Codable, Hashable {
     /// Fewer than two servers answered.
     case unknown
 
-    /// The token's 2-bit code.
+    /// The 2-bit code (bits 0–1 of the NAT byte, `NATBehaviour`).
     var code: UInt8 {
         switch self {
         case .unknown: 0
         case .endpointIndependent: 1
         case .endpointDependent: 2
-        }
-    }
-
-    /// From the token's 2-bit code.
-    init(code: UInt8) {
-        switch code {
-        case 1: self = .endpointIndependent
-        case 2: self = .endpointDependent
-        default: self = .unknown
         }
     }
 }

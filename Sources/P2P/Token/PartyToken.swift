@@ -3,7 +3,8 @@ import Foundation
 
 /// A party invitation: `pb1` + base32 of a small binary record (see docs/p2p.md "Party token").
 ///
-/// Binary layout (version 1): version (1) · flags (1: bits 0–1 the NAT mapping) · expiry, Unix seconds (4) ·
+/// Binary layout (version 1): version (1) · flags (1: the NAT byte — bits 0–1 the mapping, 2–3 the filtering,
+/// `NATBehaviour`) · expiry, Unix seconds (4) ·
 /// the inviter's X25519 public key (32) · the one-time invite secret (16) · candidates (7 bytes each for IPv4,
 /// 19 for IPv6) · a 4-byte SHA-256 check (typos, not security). At most 160 characters: candidates that do not
 /// fit are left out, relay first kept, then server-reflexive, then host.
@@ -21,6 +22,8 @@ public struct PartyToken: Sendable, Hashable {
     public let expires: Date
     /// The inviter's NAT mapping behaviour as its probe found it.
     public let natMapping: NATMapping
+    /// The inviter's NAT filtering behaviour as its relay test found it (`unknown` from older engines).
+    public let natFiltering: NATFiltering
     /// The inviter's static X25519 public key.
     public let publicKey: [UInt8]
     /// The one-time secret the handshake is bound to (never logged).
@@ -29,9 +32,11 @@ public struct PartyToken: Sendable, Hashable {
     public let candidates: [Candidate]
 
     /// Makes a token; `candidates` are trimmed to fit 160 characters.
-    public init(expires: Date, natMapping: NATMapping, publicKey: [UInt8], inviteSecret: [UInt8], candidates: [Candidate]) {
+    public init(expires: Date, natMapping: NATMapping, natFiltering: NATFiltering = .unknown, publicKey: [UInt8],
+                inviteSecret: [UInt8], candidates: [Candidate]) {
         self.expires = expires
         self.natMapping = natMapping
+        self.natFiltering = natFiltering
         self.publicKey = publicKey
         self.inviteSecret = inviteSecret
         var budget = (PartyToken.maximumLength - PartyToken.prefix.count) * 5 / 8 - 58
@@ -50,7 +55,7 @@ public struct PartyToken: Sendable, Hashable {
 
     /// The token text, `pb1…` in lower case.
     public var text: String {
-        var bytes: [UInt8] = [PartyToken.version, natMapping.code]
+        var bytes: [UInt8] = [PartyToken.version, NATBehaviour(mapping: natMapping, filtering: natFiltering).code]
         let seconds = UInt32(clamping: Int64(expires.timeIntervalSince1970.rounded(.down)))
         bytes += [UInt8(seconds >> 24), UInt8((seconds >> 16) & 0xFF), UInt8((seconds >> 8) & 0xFF), UInt8(seconds & 0xFF)]
         bytes += publicKey + inviteSecret
@@ -88,7 +93,7 @@ public struct PartyToken: Sendable, Hashable {
         guard bytes[0] == PartyToken.version else {
             throw P2PError("party token version \(bytes[0]) is not supported (this engine reads version \(PartyToken.version))")
         }
-        guard bytes[1] & 0xFC == 0 else { throw P2PError("party token flags 0x\(String(bytes[1], radix: 16)) are unknown") }
+        let nat = try NATBehaviour(code: bytes[1], at: "party token byte 1 (flags)")
         let seconds = UInt32(bytes[2]) << 24 | UInt32(bytes[3]) << 16 | UInt32(bytes[4]) << 8 | UInt32(bytes[5])
         let expires = Date(timeIntervalSince1970: TimeInterval(seconds))
         guard expires > now else {
@@ -97,7 +102,8 @@ public struct PartyToken: Sendable, Hashable {
         let candidates = try Candidate.decodeList(body[54...], what: "party token")
         guard !candidates.isEmpty else { throw P2PError("party token has no candidate address") }
         self.expires = expires
-        self.natMapping = NATMapping(code: bytes[1] & 0x03)
+        self.natMapping = nat.mapping
+        self.natFiltering = nat.filtering
         self.publicKey = Array(bytes[6..<38])
         self.inviteSecret = Array(bytes[38..<54])
         self.candidates = candidates

@@ -9,6 +9,7 @@ enum P2PRoutes {
         let peer: String
         let candidates: [String]
         let natMapping: String
+        let natFiltering: String
         let relay: String?
         let relayError: String?
         let peers: [PeerStatus]
@@ -23,12 +24,13 @@ enum P2PRoutes {
     }
 
     static let routes: [ControlRoute] = [
-        ControlRoute("GET", "/v1/p2p", "Our P2P node: peer id, candidates, NAT mapping, relay, peers, rejected packets.") { _, context in
+        ControlRoute("GET", "/v1/p2p", "Our P2P node: peer id, candidates, NAT mapping and filtering, relay, peers, rejected packets.") { _, context in
             let node = try node(context)
             await node.waitUntilReady()
             let candidates = await node.localCandidates
             return try .json(NodeStatus(
                 peer: node.peerID, candidates: candidates.map(\.description), natMapping: await node.mapping.rawValue,
+                natFiltering: await node.filtering.rawValue,
                 relay: candidates.first { $0.kind == .relay }?.address.description, relayError: await node.relayFailure,
                 peers: await node.peers(), rejected: await node.rejectionCounts()))
         },

@@ -17,6 +17,18 @@ struct P2PBench: AsyncParsableCommand {
     @Option(name: .long, help: "Message size in bytes for the throughput run (≤ 1200).") var size = 1000
     @Flag(name: .long, help: "Also run the NAT matrix in network namespaces (needs root, iptables, coturn).") var nat = false
     @Option(name: .long, help: "Attempts per NAT pair.") var attempts = 5
+    @Option(name: .long, help: "Only this NAT pair of the matrix, inviter,joiner (e.g. symmetric,full-cone); repeatable.")
+    var pair: [String] = []
+
+    func validate() throws {
+        let kinds = NATKind.allCases.map(\.rawValue)
+        for text in pair {
+            let parts = text.split(separator: ",").map(String.init)
+            guard parts.count == 2, parts.allSatisfy(kinds.contains) else {
+                throw ValidationError("--pair '\(text)': expected inviter,joiner with each one of \(kinds.joined(separator: ", "))")
+            }
+        }
+    }
 
     func run() async throws {
         #if DEBUG
@@ -127,15 +139,16 @@ struct P2PBench: AsyncParsableCommand {
         defer { lab.tearDown() }
         try await lab.build([.fullCone, .fullCone])
         print("\nNAT matrix (\(attempts) attempts per pair; inviter site 1, joiner site 2; coturn as STUN and relay)")
-        print("inviter          joiner           success  median ms  p95 ms   direct: median ms  p95 ms  spray probes (median)  path (at most 16 s after connecting)")
+        print("inviter          joiner           success  median ms  p95 ms   direct: median ms  p95 ms  spray probes (median)  path (at most 16 s after connecting); filtering inviter/joiner")
         for a in NATKind.allCases {
-            for b in NATKind.allCases {
+            for b in NATKind.allCases where pair.isEmpty || pair.contains("\(a.rawValue),\(b.rawValue)") {
                 try lab.setNAT(site: 1, a)
                 try lab.setNAT(site: 2, b)
                 var times: [Double] = []
                 var directTimes: [Double] = []
                 let sprayProbes = SprayProbeCounts()
                 var paths: [String: Int] = [:]
+                var filtering: [String: Int] = [:]
                 for _ in 0..<attempts {
                     var config = P2PConfiguration()
                     config.stunServers = lab.stunServers
@@ -159,6 +172,7 @@ struct P2PBench: AsyncParsableCommand {
                     }
                     await inviter.waitUntilReady()
                     await joiner.waitUntilReady()
+                    filtering["\(await inviter.filtering.rawValue)/\(await joiner.filtering.rawValue)", default: 0] += 1
                     let token = await inviter.createToken()
                     let start = ContinuousClock.now
                     let peer = try await joiner.add(token: token.text)
@@ -189,7 +203,7 @@ struct P2PBench: AsyncParsableCommand {
                       + String(format: "%3d/%-3d  %9.0f  %6.0f   %17.0f  %6.0f  %21.0f  ", times.count, attempts, Self.percentile(times, 0.5),
                                Self.percentile(times, 0.95), Self.percentile(directTimes, 0.5), Self.percentile(directTimes, 0.95),
                                Self.percentile(sprayProbes.values, 0.5))
-                      + pathText)
+                      + pathText + "; " + filtering.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             }
         }
     }
