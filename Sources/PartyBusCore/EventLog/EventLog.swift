@@ -19,8 +19,8 @@ public final class EventLog: Sendable {
         /// The SQLite VFS to open the files with (nil: the default). Power-loss tests name a VFS that models a
         /// disk cache.
         public var vfs: String?
-        /// Group commit: after a commit, how long the writer may wait for most of that batch's appenders to append
-        /// again before it commits what it has (0: commit at once). Waiting gathers one bigger batch per fsync;
+        /// Group commit: after a commit, how long the writer may keep the next transaction open for most of that
+        /// batch's appenders to append again before it commits (0, the default: commit at once). Waiting gathers one bigger batch per fsync;
         /// not waiting overlaps the appenders' round trip with the next commit (docs/eventlog.md, "Group commit").
         public var groupCommitWindow: Duration
 
@@ -28,7 +28,7 @@ public final class EventLog: Sendable {
         public init(
             clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
             pageSize: Int = 4096, synchronous: Synchronous = .full, vfs: String? = nil,
-            groupCommitWindow: Duration = .microseconds(200)
+            groupCommitWindow: Duration = .zero
         ) {
             self.clock = clock
             self.pageSize = pageSize

@@ -18,7 +18,7 @@ struct EventLogBench: AsyncParsableCommand {
     @Option(
         name: .long, parsing: .upToNextOption,
         help: "Group-commit windows to compare, in µs (EventLog.Options.groupCommitWindow; the first is the default).")
-    var commitWindow: [Int] = [200, 0]
+    var commitWindow: [Int] = [0, 200]
 
     static let payload = #"{"accountId":"1234567890123456789","joinOrder":2,"onlineId":"sim-alice","platform":"PS5"}"#
 
