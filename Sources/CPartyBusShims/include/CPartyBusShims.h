@@ -8,4 +8,37 @@ static inline uint32_t pb_plugin_api_version(void) { return PB_PLUGIN_API_VERSIO
 #include <stdio.h>
 /// Makes stdout line-buffered, so printed lines reach a pipe at once and in order (Swift 6 cannot touch `stdout`).
 static inline void pb_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
+
+#include <malloc.h>
+/// glibc's heap figures (`mallinfo2`): bytes in use by live allocations (`uordblks` + `hblkhd`, mmapped blocks
+/// included), bytes free inside the heap's arenas (`fordblks`: fragmentation or a top not yet given back), the
+/// arenas' total (`arena` + `hblkhd`) and the part of the free bytes at the tops of arenas (`keepcost`, what
+/// `malloc_trim` can give back at least). Sums over every arena (main and per-thread).
+typedef struct { size_t in_use; size_t free; size_t total; size_t releasable; } pb_heap_info;
+static inline pb_heap_info pb_heap_statistics(void) {
+    struct mallinfo2 info = mallinfo2();
+    pb_heap_info out = { info.uordblks + info.hblkhd, info.fordblks, info.arena + info.hblkhd, info.keepcost };
+    return out;
+}
+#include <stdlib.h>
+#include <string.h>
+/// How many malloc arenas the process has (the `<heap nr=…>` entries of `malloc_info`); -1 when it cannot tell.
+static inline int pb_heap_arenas(void) {
+    char *text = NULL;
+    size_t length = 0;
+    FILE *stream = open_memstream(&text, &length);
+    if (!stream) return -1;
+    int ok = malloc_info(0, stream) == 0;
+    fclose(stream);
+    int count = 0;
+    for (const char *at = text; ok && at && (at = strstr(at, "<heap nr=")) != NULL; at += 9) count++;
+    free(text);
+    return ok ? count : -1;
+}
+/// Caps how many malloc arenas glibc may create (`mallopt(M_ARENA_MAX)`); effective for arenas created after the
+/// call (glibc fixes its limit when the ninth arena would be made). Returns 1 on success.
+static inline int pb_malloc_arena_max(int arenas) { return mallopt(M_ARENA_MAX, arenas); }
+/// Gives free heap memory back to the kernel (`malloc_trim(0)`: every arena, whole free pages inside it too).
+/// Returns 1 when some memory was released. Walks every arena under its lock: call it off the cooperative pool.
+static inline int pb_malloc_trim(void) { return malloc_trim(0); }
 #endif
