@@ -13,10 +13,11 @@ struct SoakBenchTests {
     func shortSoak() throws {
         let run = try PartybusProcess.run(["bench", "soak", "--minutes", "5", "--seconds-per-sample", "6", "--members", "2"])
         #expect(run.status == 0, "stdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
-        // Each row: sample/of minute rss_mb anon_mb heap_mb free_mb arenas fds threads events members peers recording.
+        // Each row: sample/of minute rss_mb anon_mb heap_mb free_mb sqlite_mb arenas fds threads events members peers
+        // recording.
         let rows = run.stdout.split(separator: "\n").compactMap { line -> [String]? in
             let cells = line.split(separator: " ").map(String.init)
-            guard cells.count == 13, cells[0].contains("/") else { return nil }
+            guard cells.count == 14, cells[0].contains("/") else { return nil }
             return cells
         }
         #expect(rows.map(\.[0]) == (1...5).map { "\($0)/5" }, "\(run.stdout)")
@@ -27,16 +28,17 @@ struct SoakBenchTests {
             // The daemon's C heap from /metrics (glibc mallinfo2): live allocations and free holes, both there.
             #expect(number(4) > 1 && number(4) < 4 * number(2), "heap in use (partybus_heap_in_use_bytes): \(row)")
             #expect(number(5) >= 0, "heap free (partybus_heap_free_bytes): \(row)")
+            #expect(number(6) > 0 && number(6) < number(4), "SQLite's part of the heap (partybus_sqlite_memory_bytes): \(row)")
             // The daemon caps malloc's arenas (MallocArenas): with dozens of threads coming and going with the peers,
             // glibc's default (eight per core) would have made more by now, each keeping the memory freed in it.
-            #expect((1...MallocArenas.daemonDefault).contains(Int(row[6]) ?? 0), "malloc arenas (partybus_heap_arenas): \(row)")
-            #expect((Int(row[7]) ?? 0) > 2, "descriptors counted: \(row)")
-            #expect((Int(row[8]) ?? 0) > 1, "threads counted: \(row)")
-            #expect(Int(row[9]) != nil && Int(row[10]) != nil && Int(row[11]) != nil && Int(row[12]) != nil, "\(row)")
+            #expect((1...MallocArenas.daemonDefault).contains(Int(row[7]) ?? 0), "malloc arenas (partybus_heap_arenas): \(row)")
+            #expect((Int(row[8]) ?? 0) > 2, "descriptors counted: \(row)")
+            #expect((Int(row[9]) ?? 0) > 1, "threads counted: \(row)")
+            #expect(Int(row[10]) != nil && Int(row[11]) != nil && Int(row[12]) != nil && Int(row[13]) != nil, "\(row)")
         }
-        #expect(rows.contains { (Int($0[9]) ?? 0) > 0 }, "events were appended: \(run.stdout)")
-        #expect(rows.contains { (Int($0[11]) ?? 0) > 0 }, "voice had a connected peer: \(run.stdout)")
-        #expect(rows.contains { (Int($0[12]) ?? 0) > 0 }, "a recording was running: \(run.stdout)")
+        #expect(rows.contains { (Int($0[10]) ?? 0) > 0 }, "events were appended: \(run.stdout)")
+        #expect(rows.contains { (Int($0[12]) ?? 0) > 0 }, "voice had a connected peer: \(run.stdout)")
+        #expect(rows.contains { (Int($0[13]) ?? 0) > 0 }, "a recording was running: \(run.stdout)")
         // Half a minute of samples is too short for a slope to be judged: the verdict says so and still gives the
         // figures, and its RSS slope is the least-squares slope of the rows after warm-up (1 sample for short runs).
         let verdict = run.stdout.split(separator: "\n").last { $0.hasPrefix("verdict: ") }.map(String.init) ?? ""

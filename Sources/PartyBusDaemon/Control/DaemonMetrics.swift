@@ -83,6 +83,8 @@ public final class DaemonMetrics: Sendable {
             .set(to: Double(heap.inUse))
         registry.makeGauge(name: "partybus_heap_free_bytes", help: "C heap free inside malloc's arenas, not given back to the kernel (fragmentation)")
             .set(to: Double(heap.free))
+        registry.makeGauge(name: "partybus_sqlite_memory_bytes", help: "C heap held by SQLite (page caches of the log's connections, statements)")
+            .set(to: Double(SQLiteMemory.inUse))
         registry.makeGauge(name: "partybus_heap_arenas", help: "malloc arenas (main and per-thread; capped for the daemon, docs/architecture.md)")
             .set(to: Double(heap.arenas))
         var buffer: [UInt8] = []

@@ -52,7 +52,7 @@ struct SoakBench: AsyncParsableCommand {
         print("PartyBus soak: partybus up (voice, auto-record) in a party of \(members + 1) against partybus sim --media; "
             + "each sample every member leaves and comes back (a step every \(SoakChurn.format(interval)) s); \(minutes) samples of "
             + "\(SoakChurn.format(secondsPerSample)) s")
-        print("sample    minute   rss_mb  anon_mb  heap_mb  free_mb  arenas   fds  threads  events  members  peers  recording")
+        print("sample    minute   rss_mb  anon_mb  heap_mb  free_mb  sqlite_mb  arenas   fds  threads  events  members  peers  recording")
         var samples: [SoakSample] = []
         var lastHead = try await daemon.metric("partybus_log_head") ?? 0
         let start = ContinuousClock.now
@@ -72,13 +72,14 @@ struct SoakBench: AsyncParsableCommand {
             let heapInUse = try await daemon.metric("partybus_heap_in_use_bytes").map { $0 / 1_048_576 }
             let heapFree = try await daemon.metric("partybus_heap_free_bytes").map { $0 / 1_048_576 }
             let arenas = try await daemon.metric("partybus_heap_arenas") ?? -1
+            let sqlite = try await daemon.metric("partybus_sqlite_memory_bytes").map { $0 / 1_048_576 } ?? -1
             let sample = SoakSample(
                 minute: (ContinuousClock.now - start).seconds / 60, footprint: footprint, heapInUseMB: heapInUse,
                 heapFreeMB: heapFree)
             samples.append(sample)
-            print(String(format: "%3d/%-3d %8.2f %8.2f %8.2f %8.2f %8.2f %7d %5d %8d %7d %8d %6d %10d", index, minutes,
+            print(String(format: "%3d/%-3d %8.2f %8.2f %8.2f %8.2f %8.2f %10.2f %7d %5d %8d %7d %8d %6d %10d", index, minutes,
                          sample.minute, footprint.rssMB, footprint.anonymousMB, heapInUse ?? -1, heapFree ?? -1,
-                         Int(arenas), footprint.fileDescriptors, footprint.threads,
+                         sqlite, Int(arenas), footprint.fileDescriptors, footprint.threads,
                          Int(head - lastHead), churn.present + 1, Int(peers), Int(recording)))
             lastHead = head
         }
