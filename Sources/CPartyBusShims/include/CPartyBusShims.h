@@ -38,7 +38,4 @@ static inline int pb_heap_arenas(void) {
 /// Caps how many malloc arenas glibc may create (`mallopt(M_ARENA_MAX)`); effective for arenas created after the
 /// call (glibc fixes its limit when the ninth arena would be made). Returns 1 on success.
 static inline int pb_malloc_arena_max(int arenas) { return mallopt(M_ARENA_MAX, arenas); }
-/// Gives free heap memory back to the kernel (`malloc_trim(0)`: every arena, whole free pages inside it too).
-/// Returns 1 when some memory was released. Walks every arena under its lock: call it off the cooperative pool.
-static inline int pb_malloc_trim(void) { return malloc_trim(0); }
 #endif
