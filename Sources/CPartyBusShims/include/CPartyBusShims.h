@@ -10,14 +10,13 @@ static inline uint32_t pb_plugin_api_version(void) { return PB_PLUGIN_API_VERSIO
 static inline void pb_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
 
 #include <malloc.h>
-/// glibc's heap figures (`mallinfo2`): bytes in use by live allocations (`uordblks` + `hblkhd`, mmapped blocks
-/// included), bytes free inside the heap's arenas (`fordblks`: fragmentation or a top not yet given back), the
-/// arenas' total (`arena` + `hblkhd`) and the part of the free bytes at the tops of arenas (`keepcost`, what
-/// `malloc_trim` can give back at least). Sums over every arena (main and per-thread).
-typedef struct { size_t in_use; size_t free; size_t total; size_t releasable; } pb_heap_info;
+/// glibc's heap figures (`mallinfo2`, summed over every arena, main and per-thread): bytes in use by live
+/// allocations (`uordblks` + `hblkhd`, mmapped blocks included) and bytes free inside the arenas (`fordblks`: holes
+/// and tops not given back to the kernel).
+typedef struct { size_t in_use; size_t free; } pb_heap_info;
 static inline pb_heap_info pb_heap_statistics(void) {
     struct mallinfo2 info = mallinfo2();
-    pb_heap_info out = { info.uordblks + info.hblkhd, info.fordblks, info.arena + info.hblkhd, info.keepcost };
+    pb_heap_info out = { info.uordblks + info.hblkhd, info.fordblks };
     return out;
 }
 #include <stdlib.h>
