@@ -138,6 +138,7 @@ let package = Package(
             name: "PartyBusDaemon",
             dependencies: [
                 "PartyBusCore", "PSN", "PSNSimulator", "PSNSimulatorMedia", "PartyVoice", "Voice", "P2P", "AutoRecord",
+                "CPartyBusShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

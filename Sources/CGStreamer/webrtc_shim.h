@@ -333,6 +333,17 @@ static inline GstElement *pb_bin_child(GstElement *bin, const char *name) {
     return gst_bin_get_by_name(GST_BIN(bin), name);
 }
 
+/// Calls `notify(context, object)` when GStreamer finalizes `object` (its last reference is gone), whatever thread
+/// drops it (`g_object_weak_ref`).
+static inline void pb_on_finalize(gpointer object, GWeakNotify notify, gpointer context) {
+    g_object_weak_ref(G_OBJECT(object), notify, context);
+}
+
+#include <malloc.h>
+/// Gives the whole free pages inside malloc's arenas back to the kernel (`malloc_trim(0)`), after a peer's threads
+/// and buffers are gone. Walks every arena under its lock (about a millisecond): on the teardown queue only.
+static inline void pb_release_free_heap(void) { (void)malloc_trim(0); }
+
 /// Drops a reference to a GStreamer object.
 static inline void pb_object_unref(gpointer object) { gst_object_unref(object); }
 

@@ -50,6 +50,8 @@ public final class DaemonMetrics: Sendable {
             .set(to: Double(connected))
         registry.makeGauge(name: "partybus_voice_events_dropped", help: "Voice graph events (mostly level readings) dropped because their consumer was behind, since start")
             .set(to: Double(VoiceGraph.droppedEventsTotal))
+        registry.makeGauge(name: "partybus_voice_peer_bins_alive", help: "WebRTC peer bins GStreamer has not freed yet (peers in the graph and those being torn down)")
+            .set(to: Double(VoiceGraph.peerBinsAliveTotal))
         for statistics in await context.voice?.rtpStatistics() ?? [] {
             let labels = [("peer", statistics.peer)]
             registry.makeGauge(name: "partybus_voice_peer_rtp_packets_received", labels: labels, help: "RTP packets received from a peer (webrtcbin inbound-rtp)")
@@ -76,6 +78,15 @@ public final class DaemonMetrics: Sendable {
         }
         registry.makeGauge(name: "partybus_recordings_active", help: "Recordings in progress (record.started not yet saved)")
             .set(to: Double(status.recordings.count))
+        let heap = HeapStatistics.now()
+        registry.makeGauge(name: "partybus_heap_in_use_bytes", help: "C heap held by live allocations (glibc mallinfo2, every arena)")
+            .set(to: Double(heap.inUse))
+        registry.makeGauge(name: "partybus_heap_free_bytes", help: "C heap free inside malloc's arenas, not given back to the kernel (fragmentation)")
+            .set(to: Double(heap.free))
+        registry.makeGauge(name: "partybus_sqlite_memory_bytes", help: "C heap held by SQLite (page caches of the log's connections, statements)")
+            .set(to: Double(SQLiteMemory.inUse))
+        registry.makeGauge(name: "partybus_heap_arenas", help: "malloc arenas (main and per-thread; capped for the daemon, docs/architecture.md)")
+            .set(to: Double(heap.arenas))
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return Data(buffer)

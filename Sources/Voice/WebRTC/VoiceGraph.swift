@@ -27,6 +27,8 @@ public final class VoiceGraph: Sendable {
     private let degradedNodes = Mutex<Set<String>>([])
     /// The slot (`%{slot}`) each peer with a per-peer output holds.
     private let slots = Mutex<[String: Int]>([:])
+    /// This graph's peer bins not yet finalized by GStreamer.
+    private let binCount = PeerBinCount()
     /// Where this graph's taps feed (nil: no taps).
     private let tapHub: VoiceTapHub?
     /// The party the graph talks in, stamped on tap buffers.
@@ -143,6 +145,14 @@ public final class VoiceGraph: Sendable {
 
     /// Events every graph of this process dropped so far (for `/metrics`).
     public static var droppedEventsTotal: Int { GraphEventFeed.droppedTotal }
+
+    /// Peer bins of this graph that GStreamer has not freed yet: the peers in the graph plus those still being torn
+    /// down. Back to 0 once every peer has left and the teardowns are done (`GStreamerThreads.drainTeardowns`); a
+    /// reference to a bin left behind keeps it counted.
+    public var peerBinsAlive: Int { binCount.alive }
+
+    /// Peer bins of every graph of this process not yet freed (for `/metrics`).
+    public static var peerBinsAliveTotal: Int { PeerBinCount.aliveTotal }
 
     /// The peers now in the graph.
     public var peerIds: [String] { peers.withLock { Array($0.keys).sorted() } }
@@ -291,7 +301,7 @@ public final class VoiceGraph: Sendable {
         let description = PeerBinDescription.make(
             spec: spec, suffix: suffix, payloadType: payloadType, send: send, receive: settings.receive, slot: slot)
         let bridge = CallbackBridge(continuation: continuation, peer: peer)
-        let bin = try PeerBin(peer: peer, description: description, settings: settings, bridge: bridge)
+        let bin = try PeerBin(peer: peer, description: description, settings: settings, bridge: bridge, count: binCount)
         // Check and claim the peer's slot in one step: two negotiations for one peer must not both attach.
         let claimed = peers.withLock { bins -> Bool in
             guard bins[peer] == nil else { return false }

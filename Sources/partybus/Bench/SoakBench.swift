@@ -52,8 +52,8 @@ struct SoakBench: AsyncParsableCommand {
         print("PartyBus soak: partybus up (voice, auto-record) in a party of \(members + 1) against partybus sim --media; "
             + "each sample every member leaves and comes back (a step every \(SoakChurn.format(interval)) s); \(minutes) samples of "
             + "\(SoakChurn.format(secondsPerSample)) s")
-        print("sample    minute   rss_mb  anon_mb   fds  threads  events  members  peers  recording")
-        var samples: [ProcessFootprint] = []
+        print("sample    minute   rss_mb  anon_mb  heap_mb  free_mb  sqlite_mb  arenas   fds  threads  events  members  peers  recording")
+        var samples: [SoakSample] = []
         var lastHead = try await daemon.metric("partybus_log_head") ?? 0
         let start = ContinuousClock.now
         for index in 1...minutes {
@@ -69,10 +69,17 @@ struct SoakBench: AsyncParsableCommand {
             let head = try await daemon.metric("partybus_log_head") ?? lastHead
             let peers = try await daemon.metric("partybus_voice_peers_connected") ?? 0
             let recording = try await daemon.metric("partybus_recordings_active") ?? 0
-            samples.append(footprint)
-            print(String(format: "%3d/%-3d %8.2f %8.1f %8.1f %5d %8d %7d %8d %6d %10d", index, minutes,
-                         (ContinuousClock.now - start).seconds / 60, footprint.rssMB, footprint.anonymousMB,
-                         footprint.fileDescriptors, footprint.threads,
+            let heapInUse = try await daemon.metric("partybus_heap_in_use_bytes").map { $0 / 1_048_576 }
+            let heapFree = try await daemon.metric("partybus_heap_free_bytes").map { $0 / 1_048_576 }
+            let arenas = try await daemon.metric("partybus_heap_arenas") ?? -1
+            let sqlite = try await daemon.metric("partybus_sqlite_memory_bytes").map { $0 / 1_048_576 } ?? -1
+            let sample = SoakSample(
+                minute: (ContinuousClock.now - start).seconds / 60, footprint: footprint, heapInUseMB: heapInUse,
+                heapFreeMB: heapFree)
+            samples.append(sample)
+            print(String(format: "%3d/%-3d %8.2f %8.2f %8.2f %8.2f %8.2f %10.2f %7d %5d %8d %7d %8d %6d %10d", index, minutes,
+                         sample.minute, footprint.rssMB, footprint.anonymousMB, heapInUse ?? -1, heapFree ?? -1,
+                         sqlite, Int(arenas), footprint.fileDescriptors, footprint.threads,
                          Int(head - lastHead), churn.present + 1, Int(peers), Int(recording)))
             lastHead = head
         }
@@ -129,34 +136,4 @@ struct SoakChurn {
     }
 
     static func format(_ seconds: Double) -> String { String(format: seconds == seconds.rounded() ? "%.0f" : "%.1f", seconds) }
-}
-
-/// Whether the samples after warm-up stayed flat: the mean of the last third against the first sample after
-/// warm-up, within a tolerance (RSS: 10 % or 8 MB, whichever is larger; descriptors and threads: 4).
-struct SoakVerdict {
-    var samples: [ProcessFootprint]
-    var warmUp: Int
-
-    var line: String {
-        let judged = Array(samples.dropFirst(warmUp))
-        guard judged.count >= 2, let first = judged.first else {
-            return "verdict: too few samples after \(warmUp) of warm-up to judge (\(judged.count); need 2)"
-        }
-        let tail = judged.suffix(max(1, judged.count / 3))
-        let rss = tail.map(\.rssMB).reduce(0, +) / Double(tail.count)
-        let anonymous = tail.map(\.anonymousMB).reduce(0, +) / Double(tail.count)
-        let fds = Double(tail.map(\.fileDescriptors).reduce(0, +)) / Double(tail.count)
-        let threads = Double(tail.map(\.threads).reduce(0, +)) / Double(tail.count)
-        var grew: [String] = []
-        if rss - first.rssMB > max(8, first.rssMB * 0.10) { grew.append("rss") }
-        if fds - Double(first.fileDescriptors) > 4 { grew.append("fds") }
-        if threads - Double(first.threads) > 4 { grew.append("threads") }
-        let figures = String(
-            format: "rss %.1f → %.1f MB (anonymous %.1f → %.1f), fds %d → %.1f, threads %d → %.1f (sample %d vs the mean of the last %d)",
-            first.rssMB, rss, first.anonymousMB, anonymous, first.fileDescriptors, fds, first.threads, threads, warmUp + 1,
-            tail.count)
-        return grew.isEmpty
-            ? "verdict: flat after warm-up: \(figures)"
-            : "verdict: GROWING (\(grew.joined(separator: ", "))) after warm-up: \(figures)"
-    }
 }
