@@ -23,7 +23,8 @@ final class PeerBin: @unchecked Sendable {
     /// bin down while webrtcbin still works on a promise for it would dispose elements that are still playing.
     let queue: DispatchQueue
 
-    init(peer: String, description: PeerBinDescription, settings: PeerSettings, bridge: CallbackBridge) throws {
+    init(peer: String, description: PeerBinDescription, settings: PeerSettings, bridge: CallbackBridge,
+         speaking: SpeakingThresholds = .init()) throws {
         self.peer = peer
         self.description = description
         self.bridge = bridge
@@ -49,6 +50,8 @@ final class PeerBin: @unchecked Sendable {
         if let meter = description.meter, let element = pb_bin_child(bin, meter) {
             connectFirstBuffer(element, bridge: bridge)
             pb_object_unref(element)
+            // The speaking indicator runs on the streaming thread; only its changes come on the bus.
+            speaking.attach(to: bin, element: meter)
         }
     }
 

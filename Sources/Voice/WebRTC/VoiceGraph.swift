@@ -31,6 +31,8 @@ public final class VoiceGraph: Sendable {
     private let tapHub: VoiceTapHub?
     /// The party the graph talks in, stamped on tap buffers.
     private let tapSession: String?
+    /// When the speaking detectors (each peer's meter and the `micmeter`) say someone speaks.
+    private let speaking: SpeakingThresholds
 
     /// The pipeline element (for probes).
     var pipelineElement: UnsafeMutablePointer<GstElement> { pipeline.pipeline }
@@ -41,10 +43,12 @@ public final class VoiceGraph: Sendable {
     /// Builds the pipeline of `spec` (nothing plays yet). `deviceNodes` are the nodes `DeviceCheck` found to be
     /// audio devices: an error from one while playing comes as `.degraded`, not `.error`. `taps` is where the
     /// graph's voice taps feed (nil: none), `sessionId` the party stamped on their buffers; `eventCapacity` how far
-    /// the consumer of `events` may fall behind before the oldest are dropped (and counted).
+    /// the consumer of `events` may fall behind before the oldest are dropped (and counted); `speaking` the
+    /// speaking detectors' thresholds.
     public init(spec: GraphSpec, deviceNodes: Set<String> = [], taps: VoiceTapHub? = nil, sessionId: String? = nil,
-                eventCapacity: Int = 4096) throws {
+                eventCapacity: Int = 4096, speaking: SpeakingThresholds = .init()) throws {
         self.spec = spec
+        self.speaking = speaking
         self.deviceNodes = deviceNodes
         tapHub = taps
         tapSession = sessionId
@@ -62,6 +66,8 @@ public final class VoiceGraph: Sendable {
     public func start() async throws {
         try SessionFile.writeAll(spec)
         attachGraphTaps()
+        // Our own speaking indicator: the detector on the graph's `micmeter`, if it has one.
+        speaking.attach(to: pipeline.pipeline, element: SpeakingThresholds.micMeter)
         try await pipeline.start()
         running.store(true, ordering: .sequentiallyConsistent)
         let pipeline = self.pipeline
@@ -87,7 +93,9 @@ public final class VoiceGraph: Sendable {
             var text: UnsafeMutablePointer<CChar>?
             var scope: UnsafeMutablePointer<CChar>?
             var value = 0.0
-            let kind = pb_bus_next(pipeline.pipeline, 100, &source, &text, &value, &scope)
+            // Waits up to a second: the reader wakes for messages only (`stop` wakes it with one), not ten times a
+            // second for nothing; the timeout only lets a graph dropped without `stop` go.
+            let kind = pb_bus_next(pipeline.pipeline, 1000, &source, &text, &value, &scope)
             let element = source.map { String(cString: $0) } ?? ""
             let message = text.map { String(cString: $0) } ?? ""
             let bin = scope.map { String(cString: $0) }
@@ -121,6 +129,7 @@ public final class VoiceGraph: Sendable {
                 continuation.yield(.endOfStream)
             case 3: continuation.yield(.level(element: element, rms: value))
             case 4: continuation.yield(.warning(element: element, message: message))
+            case 5, 6: continuation.yield(.speaking(element: element, speaking: kind == 5, levelDb: value))
             default: break
             }
         }
@@ -280,6 +289,7 @@ public final class VoiceGraph: Sendable {
         for peer in peerIds { await removePeer(peer) }
         running.store(false, ordering: .sequentiallyConsistent)
         let pipeline = self.pipeline
+        pb_bus_wake(pipeline.pipeline)
         await Self.blockingQuietly { _ = gst_element_set_state(pipeline.pipeline, GST_STATE_NULL) }
         continuation.finish()
     }
@@ -291,7 +301,7 @@ public final class VoiceGraph: Sendable {
         let description = PeerBinDescription.make(
             spec: spec, suffix: suffix, payloadType: payloadType, send: send, receive: settings.receive, slot: slot)
         let bridge = CallbackBridge(continuation: continuation, peer: peer)
-        let bin = try PeerBin(peer: peer, description: description, settings: settings, bridge: bridge)
+        let bin = try PeerBin(peer: peer, description: description, settings: settings, bridge: bridge, speaking: speaking)
         // Check and claim the peer's slot in one step: two negotiations for one peer must not both attach.
         let claimed = peers.withLock { bins -> Bool in
             guard bins[peer] == nil else { return false }
