@@ -35,7 +35,7 @@ struct SpeakingDetectorTests {
         for start in stride(from: 0, to: samples.count, by: buffer) {
             let chunk = Array(samples[start..<min(start + buffer, samples.count)])
             chunk.withUnsafeBytes { raw in
-                _ = pb_speaking_feed(detector, raw.bindMemory(to: UInt8.self).baseAddress, raw.count, nil, nil)
+                _ = pb_speaking_feed(detector, raw.bindMemory(to: UInt8.self).baseAddress, UInt(raw.count), nil, nil)
             }
             let now = detector.pointee.speaking == 1
             if now != speaking {
@@ -93,7 +93,7 @@ struct SpeakingDetectorTests {
             let detector = pb_speaking_new(Self.settings.settingsForTests)!
             defer { pb_speaking_free(detector) }
             #expect(pb_speaking_set_format(detector, format, 2, Int32(Self.rate)) == 1)
-            bytes.withUnsafeBufferPointer { _ = pb_speaking_feed(detector, $0.baseAddress, $0.count, nil, nil) }
+            bytes.withUnsafeBufferPointer { _ = pb_speaking_feed(detector, $0.baseAddress, UInt($0.count), nil, nil) }
             #expect(detector.pointee.readings == 1)
             return detector.pointee.last_db
         }
@@ -119,7 +119,7 @@ struct SpeakingDetectorTests {
         defer { pb_speaking_free(detector) }
         _ = pb_speaking_set_format(detector, Int32(PB_SPEAKING_S16), 1, Int32(Self.rate))
         let silence = [UInt8](repeating: 0, count: frames * 2)
-        silence.withUnsafeBufferPointer { _ = pb_speaking_feed(detector, $0.baseAddress, $0.count, nil, nil) }
+        silence.withUnsafeBufferPointer { _ = pb_speaking_feed(detector, $0.baseAddress, UInt($0.count), nil, nil) }
         #expect(detector.pointee.last_db == -200)
     }
 
@@ -137,7 +137,7 @@ struct SpeakingDetectorTests {
             defer { pb_speaking_free(detector) }
             #expect(pb_speaking_set_format(detector, format, channels, rate) == 0, "\(caps) is not readable")
             let noise = (0..<9601).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }
-            noise.withUnsafeBufferPointer { #expect(pb_speaking_feed(detector, $0.baseAddress, $0.count, nil, nil) == 0) }
+            noise.withUnsafeBufferPointer { #expect(pb_speaking_feed(detector, $0.baseAddress, UInt($0.count), nil, nil) == 0) }
             #expect(detector.pointee.readings == 0)
         }
     }
@@ -156,7 +156,7 @@ struct SpeakingDetectorTests {
         #expect(problems.isEmpty, "\(problems)")
         let graph = try VoiceGraph(spec: spec)
         try await graph.start()
-        let seen = Mutex<[VoiceGraphEvent]>([])
+        let seen = SeenEvents()
         let reader = Task {
             for await event in graph.events { seen.withLock { $0.append(event) } }
         }
@@ -179,6 +179,12 @@ struct SpeakingDetectorTests {
         let levels = seen.withLock { $0.filter { if case .level = $0 { true } else { false } } }
         #expect(levels.isEmpty, "the level element no longer posts its readings: \(levels.count)")
     }
+}
+
+/// Events a reader task collected.
+final class SeenEvents: Sendable {
+    private let events = Mutex<[VoiceGraphEvent]>([])
+    func withLock<T>(_ body: (inout [VoiceGraphEvent]) -> T) -> T { events.withLock { body(&$0) } }
 }
 
 extension SpeakingThresholds {
