@@ -24,7 +24,7 @@ final class PeerBin: @unchecked Sendable {
     let queue: DispatchQueue
 
     init(peer: String, description: PeerBinDescription, settings: PeerSettings, bridge: CallbackBridge,
-         speaking: SpeakingThresholds = .init()) throws {
+         speaking: SpeakingThresholds = .init(), unpaced: Bool = false) throws {
         self.peer = peer
         self.description = description
         self.bridge = bridge
@@ -44,6 +44,8 @@ final class PeerBin: @unchecked Sendable {
         // An ECDSA certificate for DTLS (one per process), so ECDSA-only DTLS clients can connect when we offer and
         // webrtcbin is the DTLS server; without one (OpenSSL failed) webrtcbin keeps its own RSA certificate.
         _ = pb_webrtc_use_ecdsa_certificate(webrtc)
+        // A live mic already paces its RTP: webrtcbin's clocksync would only add a clock wait per packet (pacing_shim.h).
+        if unpaced { pb_webrtc_send_unpaced(webrtc) }
         if let stun = settings.stunServer { pb_webrtc_set_stun(webrtc, stun) }
         for address in settings.localAddresses { _ = pb_webrtc_add_local_address(webrtc, address) }
         connectICEState(webrtc, bridge: bridge)

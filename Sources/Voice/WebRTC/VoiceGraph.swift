@@ -21,6 +21,8 @@ public final class VoiceGraph: Sendable {
     private let peers = Mutex<[String: PeerBin]>([:])
     private let running = Atomic<Bool>(false)
     private let sawEndOfStream = Atomic<Bool>(false)
+    /// The mic is a live source: peers send its RTP unpaced (`pb_webrtc_send_unpaced`).
+    private let liveMic = Atomic<Bool>(false)
     private let busDone = Mutex<Bool>(false)
     /// Device nodes (`DeviceCheck`): an error from one of them while playing is a degradation, reported once.
     private let deviceNodes: Set<String>
@@ -251,6 +253,14 @@ public final class VoiceGraph: Sendable {
     /// The per-peer volume element of `peer` (nil without a receive branch).
     public func volumeElement(of peer: String) -> String? { peers.withLock { $0[peer]?.description.volume } }
 
+    /// The `clocksync` stages inside `peer`'s webrtcbin and how many still pace RTP to the clock (none with a live
+    /// mic: `pb_webrtc_send_unpaced`). Nil for an unknown peer. For tests and diagnostics.
+    public func sendPacing(of peer: String) -> (stages: Int, paced: Int)? {
+        guard let bin = peers.withLock({ $0[peer] }) else { return nil }
+        let count = pb_clocksyncs(bin.webrtc)
+        return (Int(count.total), Int(count.synced))
+    }
+
     /// The per-peer level meter of `peer` (nil without a receive branch).
     func peerMeter(_ peer: String) -> String? { peers.withLock { $0[peer]?.description.meter } }
 
@@ -301,7 +311,9 @@ public final class VoiceGraph: Sendable {
         let description = PeerBinDescription.make(
             spec: spec, suffix: suffix, payloadType: payloadType, send: send, receive: settings.receive, slot: slot)
         let bridge = CallbackBridge(continuation: continuation, peer: peer)
-        let bin = try PeerBin(peer: peer, description: description, settings: settings, bridge: bridge, speaking: speaking)
+        let bin = try PeerBin(
+            peer: peer, description: description, settings: settings, bridge: bridge, speaking: speaking,
+            unpaced: send && micIsLive())
         // Check and claim the peer's slot in one step: two negotiations for one peer must not both attach.
         let claimed = peers.withLock { bins -> Bool in
             guard bins[peer] == nil else { return false }
@@ -321,6 +333,15 @@ public final class VoiceGraph: Sendable {
             throw error
         }
         return bin
+    }
+
+    /// Whether the mic is a live source, asked upstream of the `mic` tap once it has negotiated (a source answers
+    /// the latency query only then); a yes is kept.
+    private func micIsLive() -> Bool {
+        if liveMic.load(ordering: .sequentiallyConsistent) { return true }
+        guard let mic = micTap, pb_upstream_is_live(pipeline.pipeline, mic) != 0 else { return false }
+        liveMic.store(true, ordering: .sequentiallyConsistent)
+        return true
     }
 
     /// The lowest slot no other peer holds (kept while the peer is in the graph, freed when it leaves).
