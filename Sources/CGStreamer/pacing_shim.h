@@ -4,9 +4,9 @@
 
 /* webrtcbin 1.22 puts a `clocksync` in front of rtpbin on each send stream: every RTP packet waits there until its
    running time plus the send path's latency (61 ms for our mic → Opus chain), so a file source cannot burst. With a
-   live mic the packets already come at the pace of the clock; the wait only delays them a few milliseconds more and
-   costs a clock wait — a thread sleep and wake-up — per packet and peer (`perf record -e sched:sched_switch`: the
-   send queues' second switch per packet). For a live mic we turn that sync off. */
+   live mic the packets already come at the pace of the clock; the wait only delayed them (≈ 33 ms, `bench voice`
+   mouth → RTP in) and cost a clock wait — a thread sleep and wake-up — per packet and peer (`perf record -e
+   sched:sched_switch`: the send queues' second switch per packet). For a live mic we turn that sync off. */
 
 static inline void pb_unpace_if_clocksync(GstElement *element) {
     GstElementFactory *factory = gst_element_get_factory(element);
