@@ -408,15 +408,17 @@ static inline int pb_message_scope(GstElement *pipeline, GstObject *source, char
 }
 
 /// One message from a pipeline's bus, flattened for Swift: kind 0 = none (timeout), 1 = error, 2 = EOS,
-/// 3 = level (value = loudest channel's RMS in dB), 4 = warning. Latency messages are handled here (the pipeline's
-/// latency is recalculated) and reported as 0. An error from inside a bin being removed (or already out of the
+/// 3 = level (value = loudest channel's RMS in dB), 4 = warning, 5 / 6 = a speaking detector (speaking_shim.h) saw
+/// speaking start / stop (value = the reading in dB). Latency messages are handled here (the pipeline's
+/// latency is recalculated) and reported as 0, as is `pb_bus_wake`'s message. An error from inside a bin being removed (or already out of the
 /// pipeline) is reported as a warning. *scope names the pipeline's child holding the source (a peer's bin), or
 /// NULL. `source`, `text` and `scope` are g_free'd by the caller.
 static inline int pb_bus_next(GstElement *pipeline, long timeout_ms, char **source, char **text, double *value,
                               char **scope) {
     GstBus *bus = gst_element_get_bus(pipeline);
     GstMessage *message = gst_bus_timed_pop_filtered(bus, (GstClockTime)timeout_ms * GST_MSECOND,
-        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING | GST_MESSAGE_ELEMENT | GST_MESSAGE_LATENCY);
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING | GST_MESSAGE_ELEMENT | GST_MESSAGE_LATENCY
+        | GST_MESSAGE_APPLICATION);
     gst_object_unref(bus);
     if (!message) return 0;
     int kind = 0;
@@ -440,7 +442,12 @@ static inline int pb_bus_next(GstElement *pipeline, long timeout_ms, char **sour
         break;
     case GST_MESSAGE_ELEMENT: {
         const GstStructure *structure = gst_message_get_structure(message);
-        if (structure && gst_structure_has_name(structure, "level")) {
+        gboolean speaking = FALSE;
+        if (structure && gst_structure_has_name(structure, "partybus-speaking")
+            && gst_structure_get_boolean(structure, "speaking", &speaking)
+            && gst_structure_get_double(structure, "level-db", value)) {
+            kind = speaking ? 5 : 6;
+        } else if (structure && gst_structure_has_name(structure, "level")) {
             const GValue *list = gst_structure_get_value(structure, "rms");
             double loudest = -200;
             if (list && GST_VALUE_HOLDS_ARRAY(list)) {
@@ -466,6 +473,13 @@ G_GNUC_END_IGNORE_DEPRECATIONS
     }
     gst_message_unref(message);
     return kind;
+}
+
+/// Wakes a reader waiting in `pb_bus_next` at once (it returns 0), e.g. to see that the graph stopped.
+static inline void pb_bus_wake(GstElement *pipeline) {
+    GstBus *bus = gst_element_get_bus(pipeline);
+    gst_bus_post(bus, gst_message_new_application(NULL, gst_structure_new_empty("partybus-wake")));
+    gst_object_unref(bus);
 }
 
 /// Calls `callback(context, monotonic_us)` when a pulse passes pad `pad_name` of the element called `name` inside

@@ -2,7 +2,7 @@ import Logging
 import Voice
 
 /// Logs what a media graph reports (errors and warnings at warning level, ICE states and first audio at debug;
-/// level meters are skipped). It is the graph's one `events` consumer and ends with the graph.
+/// level meters and speaking changes are skipped). It is the graph's one `events` consumer and ends with the graph.
 enum GraphEventLog {
     static func follow(_ graph: VoiceGraph, logger: Logger) {
         let events = graph.events
@@ -21,7 +21,7 @@ enum GraphEventLog {
                     logger.debug("first audio", metadata: ["peer": .string(peer)])
                 case .degraded(let degradation):
                     logger.warning("graph degraded", metadata: ["node": .string(degradation.node), "reason": .string(degradation.reason)])
-                case .level, .endOfStream:
+                case .level, .speaking, .endOfStream:
                     break
                 }
             }

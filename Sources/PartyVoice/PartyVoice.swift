@@ -256,7 +256,7 @@ public actor PartyVoice {
             peers: state.peers.keys.sorted().map { peer in
                 VoiceStatus.Peer(
                     peer: peer, role: state.peers[peer]!.role.rawValue, state: state.peers[peer]!.ice,
-                    volume: state.volumes[peer] ?? 1, speaking: state.detectors[peer]?.speaking ?? false,
+                    volume: state.volumes[peer] ?? 1, speaking: state.speaking.contains(peer),
                     outputSlot: slots[peer])
             },
             bridge: state.bridge.map { VoiceStatus.Bridge(bridgeId: $0.bridge.bridgeId, peerId: $0.peerId, connected: $0.connected) })
@@ -297,13 +297,14 @@ public actor PartyVoice {
                 VoiceFirstAudio(
                     sessionId: sessionId, peer: peer, afterPeerMs: Self.ms(now - added), afterStartMs: Self.ms(now - state.startedAt)),
                 sessionId)
-        case .level(let element, let rms):
-            let peer = element == "micmeter" ? "me" : state.peerForMeter(element)
-            guard let peer else { return }
-            var detector = state.detectors[peer] ?? SpeakingDetector()
-            let change = detector.feed(rms)
-            state.detectors[peer] = detector
-            if let change { await record(VoiceSpeaking(sessionId: sessionId, peer: peer, speaking: change, levelDb: rms), sessionId) }
+        case .speaking(let element, let speaking, let levelDb):
+            // The hysteresis ran on the streaming thread (SpeakingThresholds): only changes come here.
+            let peer = element == SpeakingThresholds.micMeter ? "me" : state.peerForMeter(element)
+            guard let peer, peer == "me" || state.peers[peer] != nil else { return }
+            guard speaking ? state.speaking.insert(peer).inserted : state.speaking.remove(peer) != nil else { return }
+            await record(VoiceSpeaking(sessionId: sessionId, peer: peer, speaking: speaking, levelDb: levelDb), sessionId)
+        case .level:
+            return
         case .error(let element, let message, let peer):
             if let peer, peer != "bridge" {
                 peerError(peer, element: element, message: message, state: state)

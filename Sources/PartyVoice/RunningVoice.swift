@@ -38,7 +38,8 @@ final class RunningVoice {
     var peers: [String: Peer] = [:]
     private var generations: UInt64 = 0
     var fallbacks: [String: Task<Void, Never>] = [:]
-    var detectors: [String: SpeakingDetector] = [:]
+    /// Who speaks now (peers and `me`), as the speaking detectors last said.
+    var speaking: Set<String> = []
     var volumes: [String: Double] = [:]
     /// Members renegotiated once because ICE came up but no audio followed (never more than once each).
     var silentRetries: Set<String> = []
@@ -72,11 +73,11 @@ final class RunningVoice {
     /// Whether `peer` is still in the negotiation `generation` (not replaced or removed meanwhile).
     func isCurrent(_ peer: String, _ generation: UInt64) -> Bool { peers[peer]?.generation == generation }
 
-    /// Meter element → peer, as found: every peer's meter reports ten times a second, and matching it against every
-    /// peer's element suffix each time made the cost of a member grow with the party (measured: `bench voice`).
+    /// Meter element → peer, as found: matching a meter against every peer's element suffix each time made the cost
+    /// of a member grow with the party (measured: `bench voice`, when meters still reported ten times a second).
     private var meterOwners: [String: String] = [:]
 
-    /// The peer a `meter_<suffix>` level element belongs to.
+    /// The peer a `meter_<suffix>` element belongs to.
     func peerForMeter(_ element: String) -> String? {
         if let owner = meterOwners[element], peers[owner] != nil { return owner }
         guard element.hasPrefix("meter_") else { return nil }

@@ -135,7 +135,7 @@ extension PartyVoice {
         guard let state = running, state.sessionId == sessionId else { return }
         state.fallbacks.removeValue(forKey: peer)?.cancel()
         guard state.peers.removeValue(forKey: peer) != nil else { return }
-        state.detectors[peer] = nil
+        state.speaking.remove(peer)
         await state.graph.removePeer(peer)
         await record(VoicePeerRemoved(sessionId: sessionId, peer: peer, reason: reason), sessionId)
     }

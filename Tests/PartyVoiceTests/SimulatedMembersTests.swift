@@ -34,6 +34,17 @@ struct SimulatedMembersTests {
                 let heard = try await me.waitFor("voice.first_audio", containing: member.accountId)
                 #expect(heard, "\(member.onlineId) heard\n\(me.voiceHistory())\n\(me.receivedSDPs())")
             }
+            // Speaking indicators (the detector on each meter's streaming thread): every member's tone and our own.
+            func speaking(_ peer: String, _ on: Bool) throws -> Bool {
+                try me.events("voice.speaking").contains {
+                    $0.payloadText.contains("\"peer\":\"\(peer)\"") && $0.payloadText.contains("\"speaking\":\(on)")
+                }
+            }
+            for peer in members.map(\.accountId) + ["me"] {
+                #expect(try await eventually(timeout: .seconds(10)) { try speaking(peer, true) }, "\(peer) speaking\n\(me.voiceHistory())")
+            }
+            let status = await me.voice.status().peers.filter { peer in members.contains { $0.accountId == peer.peer } }
+            #expect(status.count == 3 && status.allSatisfy(\.speaking), "voice status: every member speaking: \(status)")
             #expect(try await me.waitFor("voice.bridge_connected"))
             // The uplink flows once the bridge peer's ICE is up.
             #expect(try await eventually {
@@ -50,6 +61,10 @@ struct SimulatedMembersTests {
                 recordings.allSatisfy { ((try? AudioAnalysis.tail($0, 660, seconds: 0.5)) ?? 0) > 1e-4 }
             }
             #expect(reached, "our tone reached the bridge and every member: \(recordings.map { ((try? AudioAnalysis.tail($0, 660, seconds: 0.5)) ?? -1) })\n\(me.voiceHistory())")
+            // Muted, our tone leaves the micmeter: we stop speaking (five quiet readings), the members do not.
+            try await me.voice.setMuted(true)
+            #expect(try await eventually(timeout: .seconds(10)) { try speaking("me", false) }, "me quiet when muted\n\(me.voiceHistory())")
+            #expect(try members.allSatisfy { try !speaking($0.accountId, false) }, "the members still speak")
             try await Task.sleep(for: .seconds(1))
             await me.stopVoice()
             await media.stopAll()

@@ -8,8 +8,12 @@ public enum VoiceGraphEvent: Sendable, Equatable {
     case iceState(peer: String, state: String)
     /// The first decoded audio from a peer left its receive chain.
     case firstAudio(peer: String)
-    /// A level meter's loudest-channel RMS in dB (every 100 ms): `meter_<peer>` or a graph's own `level` element.
+    /// A graph's own `level` element's loudest-channel RMS in dB (at its interval). Peers' meters and the
+    /// `micmeter` do not post readings: they report `speaking` changes only.
     case level(element: String, rms: Double)
+    /// A speaking detector (`SpeakingThresholds`) on `meter_<peer>` or the graph's `micmeter` saw speaking start or
+    /// stop; `levelDb` is the reading that decided it.
+    case speaking(element: String, speaking: Bool, levelDb: Double)
     /// An element reported an error; `peer` when the element belongs to a peer's bin. Errors of a bin being taken
     /// out (or already out) of the graph come as warnings: tearing a peer down makes its elements fail on the way.
     case error(element: String, message: String, peer: String?)

@@ -24,7 +24,8 @@ final class PeerBin: @unchecked Sendable {
     let queue: DispatchQueue
 
     /// Builds the bin (counted in `count` until GStreamer finalizes it).
-    init(peer: String, description: PeerBinDescription, settings: PeerSettings, bridge: CallbackBridge, count: PeerBinCount) throws {
+    init(peer: String, description: PeerBinDescription, settings: PeerSettings, bridge: CallbackBridge,
+         count: PeerBinCount, speaking: SpeakingThresholds = .init(), unpaced: Bool = false) throws {
         self.peer = peer
         self.description = description
         self.bridge = bridge
@@ -45,12 +46,16 @@ final class PeerBin: @unchecked Sendable {
         // An ECDSA certificate for DTLS (one per process), so ECDSA-only DTLS clients can connect when we offer and
         // webrtcbin is the DTLS server; without one (OpenSSL failed) webrtcbin keeps its own RSA certificate.
         _ = pb_webrtc_use_ecdsa_certificate(webrtc)
+        // A live mic already paces its RTP: webrtcbin's clocksync would only add a clock wait per packet (pacing_shim.h).
+        if unpaced { pb_webrtc_send_unpaced(webrtc) }
         if let stun = settings.stunServer { pb_webrtc_set_stun(webrtc, stun) }
         for address in settings.localAddresses { _ = pb_webrtc_add_local_address(webrtc, address) }
         connectICEState(webrtc, bridge: bridge)
         if let meter = description.meter, let element = pb_bin_child(bin, meter) {
             connectFirstBuffer(element, bridge: bridge)
             pb_object_unref(element)
+            // The speaking indicator runs on the streaming thread; only its changes come on the bus.
+            speaking.attach(to: bin, element: meter)
         }
     }
 

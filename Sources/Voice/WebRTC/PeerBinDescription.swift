@@ -1,7 +1,7 @@
 /// The launch description of one WebRTC peer's bin, made from a graph's per-peer template: an optional send
 /// branch (the mic's RTP re-payloaded at the peer's Opus payload type into webrtcbin), webrtcbin with the template's
 /// properties, and an optional receive branch (the template's receive chain with element names suffixed by the
-/// peer id, then a level meter). The bin's `sink` ghost pad takes the graph's `mic` tap; its `src` ghost pad goes
+/// peer id, then the meter: a thread-less `identity` whose src pad runs the speaking detector). The bin's `sink` ghost pad takes the graph's `mic` tap; its `src` ghost pad goes
 /// to the node that ends the receive chain (the mixer).
 struct PeerBinDescription: Sendable, Equatable {
     /// The launch text.
@@ -16,7 +16,7 @@ struct PeerBinDescription: Sendable, Equatable {
     var webrtc: String
     /// The per-peer volume element (`<tap>_<peer>`), for per-member volume.
     var volume: String?
-    /// The per-peer level meter (speaking indicator).
+    /// The per-peer meter (an `identity` carrying the speaking detector's probe; taps and captures attach there).
     var meter: String?
     /// The Opus RTP payload type the peer's offer uses (ours when we offer).
     var payloadType: Int
@@ -50,7 +50,7 @@ struct PeerBinDescription: Sendable, Equatable {
             // one more thread and hand-over per packet and peer (measured: `bench voice`, csw/s). The identity (no
             // thread, no copy) names the point where the peer's RTP leaves webrtcbin, for the voice taps' probe.
             parts.append(
-                "\(webrtc). ! identity name=rtpin_\(suffix) signal-handoffs=false silent=true ! \(rendered.text) ! level name=\(meter!) interval=100000000 post-messages=true")
+                "\(webrtc). ! identity name=rtpin_\(suffix) signal-handoffs=false silent=true ! \(rendered.text) ! identity name=\(meter!) signal-handoffs=false silent=true")
             if let output = spec.peer?.output,
                 let text = LaunchDescription.outputChain(PeerPlaceholders.fill(output, peer: suffix, slot: slot), spec: spec, suffix: suffix)
             {

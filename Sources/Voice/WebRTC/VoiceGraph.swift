@@ -21,6 +21,8 @@ public final class VoiceGraph: Sendable {
     private let peers = Mutex<[String: PeerBin]>([:])
     private let running = Atomic<Bool>(false)
     private let sawEndOfStream = Atomic<Bool>(false)
+    /// The mic is a live source: peers send its RTP unpaced (`pb_webrtc_send_unpaced`).
+    private let liveMic = Atomic<Bool>(false)
     private let busDone = Mutex<Bool>(false)
     /// Device nodes (`DeviceCheck`): an error from one of them while playing is a degradation, reported once.
     private let deviceNodes: Set<String>
@@ -33,6 +35,8 @@ public final class VoiceGraph: Sendable {
     private let tapHub: VoiceTapHub?
     /// The party the graph talks in, stamped on tap buffers.
     private let tapSession: String?
+    /// When the speaking detectors (each peer's meter and the `micmeter`) say someone speaks.
+    private let speaking: SpeakingThresholds
 
     /// The pipeline element (for probes).
     var pipelineElement: UnsafeMutablePointer<GstElement> { pipeline.pipeline }
@@ -43,10 +47,12 @@ public final class VoiceGraph: Sendable {
     /// Builds the pipeline of `spec` (nothing plays yet). `deviceNodes` are the nodes `DeviceCheck` found to be
     /// audio devices: an error from one while playing comes as `.degraded`, not `.error`. `taps` is where the
     /// graph's voice taps feed (nil: none), `sessionId` the party stamped on their buffers; `eventCapacity` how far
-    /// the consumer of `events` may fall behind before the oldest are dropped (and counted).
+    /// the consumer of `events` may fall behind before the oldest are dropped (and counted); `speaking` the
+    /// speaking detectors' thresholds.
     public init(spec: GraphSpec, deviceNodes: Set<String> = [], taps: VoiceTapHub? = nil, sessionId: String? = nil,
-                eventCapacity: Int = 4096) throws {
+                eventCapacity: Int = 4096, speaking: SpeakingThresholds = .init()) throws {
         self.spec = spec
+        self.speaking = speaking
         self.deviceNodes = deviceNodes
         tapHub = taps
         tapSession = sessionId
@@ -64,6 +70,8 @@ public final class VoiceGraph: Sendable {
     public func start() async throws {
         try SessionFile.writeAll(spec)
         attachGraphTaps()
+        // Our own speaking indicator: the detector on the graph's `micmeter`, if it has one.
+        speaking.attach(to: pipeline.pipeline, element: SpeakingThresholds.micMeter)
         try await pipeline.start()
         running.store(true, ordering: .sequentiallyConsistent)
         let pipeline = self.pipeline
@@ -89,7 +97,9 @@ public final class VoiceGraph: Sendable {
             var text: UnsafeMutablePointer<CChar>?
             var scope: UnsafeMutablePointer<CChar>?
             var value = 0.0
-            let kind = pb_bus_next(pipeline.pipeline, 100, &source, &text, &value, &scope)
+            // Waits up to a second: the reader wakes for messages only (`stop` wakes it with one), not ten times a
+            // second for nothing; the timeout only lets a graph dropped without `stop` go.
+            let kind = pb_bus_next(pipeline.pipeline, 1000, &source, &text, &value, &scope)
             let element = source.map { String(cString: $0) } ?? ""
             let message = text.map { String(cString: $0) } ?? ""
             let bin = scope.map { String(cString: $0) }
@@ -123,6 +133,7 @@ public final class VoiceGraph: Sendable {
                 continuation.yield(.endOfStream)
             case 3: continuation.yield(.level(element: element, rms: value))
             case 4: continuation.yield(.warning(element: element, message: message))
+            case 5, 6: continuation.yield(.speaking(element: element, speaking: kind == 5, levelDb: value))
             default: break
             }
         }
@@ -252,6 +263,14 @@ public final class VoiceGraph: Sendable {
     /// The per-peer volume element of `peer` (nil without a receive branch).
     public func volumeElement(of peer: String) -> String? { peers.withLock { $0[peer]?.description.volume } }
 
+    /// The `clocksync` stages inside `peer`'s webrtcbin and how many still pace RTP to the clock (none with a live
+    /// mic: `pb_webrtc_send_unpaced`). Nil for an unknown peer. For tests and diagnostics.
+    public func sendPacing(of peer: String) -> (stages: Int, paced: Int)? {
+        guard let bin = peers.withLock({ $0[peer] }) else { return nil }
+        let count = pb_clocksyncs(bin.webrtc)
+        return (Int(count.total), Int(count.synced))
+    }
+
     /// The per-peer level meter of `peer` (nil without a receive branch).
     func peerMeter(_ peer: String) -> String? { peers.withLock { $0[peer]?.description.meter } }
 
@@ -290,6 +309,7 @@ public final class VoiceGraph: Sendable {
         for peer in peerIds { await removePeer(peer) }
         running.store(false, ordering: .sequentiallyConsistent)
         let pipeline = self.pipeline
+        pb_bus_wake(pipeline.pipeline)
         await Self.blockingQuietly { _ = gst_element_set_state(pipeline.pipeline, GST_STATE_NULL) }
         continuation.finish()
     }
@@ -301,7 +321,9 @@ public final class VoiceGraph: Sendable {
         let description = PeerBinDescription.make(
             spec: spec, suffix: suffix, payloadType: payloadType, send: send, receive: settings.receive, slot: slot)
         let bridge = CallbackBridge(continuation: continuation, peer: peer)
-        let bin = try PeerBin(peer: peer, description: description, settings: settings, bridge: bridge, count: binCount)
+        let bin = try PeerBin(
+            peer: peer, description: description, settings: settings, bridge: bridge, count: binCount,
+            speaking: speaking, unpaced: send && micIsLive())
         // Check and claim the peer's slot in one step: two negotiations for one peer must not both attach.
         let claimed = peers.withLock { bins -> Bool in
             guard bins[peer] == nil else { return false }
@@ -321,6 +343,15 @@ public final class VoiceGraph: Sendable {
             throw error
         }
         return bin
+    }
+
+    /// Whether the mic is a live source, asked upstream of the `mic` tap once it has negotiated (a source answers
+    /// the latency query only then); a yes is kept.
+    private func micIsLive() -> Bool {
+        if liveMic.load(ordering: .sequentiallyConsistent) { return true }
+        guard let mic = micTap, pb_upstream_is_live(pipeline.pipeline, mic) != 0 else { return false }
+        liveMic.store(true, ordering: .sequentiallyConsistent)
+        return true
     }
 
     /// The lowest slot no other peer holds (kept while the peer is in the graph, freed when it leaves).
