@@ -20,6 +20,8 @@ public final class PSNClient: Sendable {
     /// rtcBridge (the voice uplink).
     public let bridges: RTCBridgeClient
     private let log: EventLog
+    /// Orders push frame ingests with party reads recorded as snapshots (`parties.get`, the reconciler).
+    private let ingests = IngestGate()
     private let source: EventSource
     private let logger: Logger
 
@@ -42,7 +44,7 @@ public final class PSNClient: Sendable {
             oauth: oauth, store: TokenStore(dataDirectory: dataDirectory), publish: publish, source: source, logger: logger)
         rateLimiter = RateLimiter.forDataDirectory(dataDirectory, settings: settings.rateLimit, logger: logger)
         api = PSNAPIClient(settings: settings, http: http, tokens: tokens, logger: logger, rateLimiter: rateLimiter)
-        parties = PartiesClient(api: api, publish: publish, source: source)
+        parties = PartiesClient(api: api, publish: publish, source: source, ingests: ingests)
         bridges = RTCBridgeClient(api: api)
     }
 
@@ -50,7 +52,6 @@ public final class PSNClient: Sendable {
     public func makePushClient(
         parties projection: LiveProjection<PartyProjection>, backoff: PushClient.Backoff = .init()
     ) -> PushClient {
-        let ingests = IngestGate()
         let reconciler = PartyReconciler(parties: parties, projection: projection, ingests: ingests, logger: logger)
         return PushClient(
             settings: settings, http: http, tokens: tokens, log: log, parties: projection, source: source,

@@ -56,9 +56,10 @@ final class VoiceMember: Sendable {
         try await eventually(timeout: timeout) { try events(type).contains { text.isEmpty || $0.payloadText.contains(text) } }
     }
 
-    /// Every voice event so far, one per line (shown when an expectation fails).
+    /// Every voice and party event so far, one per line (shown when an expectation fails): a member voice never
+    /// offered to is often a member the party projection lost.
     func voiceHistory() -> String {
-        ((try? harness.log.read(filter: EventFilter(types: ["voice.*"]))) ?? [])
+        ((try? harness.log.read(filter: EventFilter(types: ["voice.*", "party.*"]))) ?? [])
             .map { "\($0.type) \($0.payloadText.prefix(240))" }.joined(separator: "\n")
     }
 

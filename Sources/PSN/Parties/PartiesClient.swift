@@ -7,13 +7,17 @@ public struct PartiesClient: Sendable {
     private let api: PSNAPIClient
     private let publish: EventPublisher
     private let source: EventSource
+    /// The push client's frame ingests: a read recorded as `party.snapshot` is ordered with them.
+    let ingests: IngestGate
     private static let base = "/sessionManager/v2"
 
-    /// A client over the API client; events go to `publish`.
-    public init(api: PSNAPIClient, publish: @escaping EventPublisher, source: EventSource = .live) {
+    /// A client over the API client; events go to `publish`; `ingests` is the push client's gate (its own when
+    /// there is no push client).
+    public init(api: PSNAPIClient, publish: @escaping EventPublisher, source: EventSource = .live, ingests: IngestGate = IngestGate()) {
         self.api = api
         self.publish = publish
         self.source = source
+        self.ingests = ingests
     }
 
     private func record<Payload: EventPayload>(_ payload: Payload, sessionId: String) async throws {
@@ -31,11 +35,15 @@ public struct PartiesClient: Sendable {
         return parties
     }
 
-    /// B.2: parties by id; each one found is recorded as `party.snapshot`.
+    /// B.2: parties by id; each one found is recorded as `party.snapshot` — in order with push frames: when a frame
+    /// was ingested while the read was in flight, the party is read again, since a snapshot older than the frame
+    /// would undo it (seen: a member who joined during the read vanished, and voice never offered to them).
     public func get(_ sessionIds: [String]) async throws -> [PartySession] {
-        let parties = try await read(sessionIds)
-        for party in parties { try await recordSnapshot(party) }
-        return parties
+        try await ingests.readThenRecord {
+            try await read(sessionIds)
+        } record: { parties, _ in
+            for party in parties { try await recordSnapshot(party) }
+        }
     }
 
     /// Records a party as read (`party.snapshot`).

@@ -45,28 +45,14 @@ struct PartyReconciler: Sendable {
     /// state before a snapshot and appended after it; and read again (a few times at most) when frames were ingested
     /// while the read was in flight, since its answer may be older than they are and would undo them.
     func reconcileOnce(onlyDiffering: Bool) async throws {
-        for attempt in 1...Self.maxAttempts {
-            let before = ingests.started
+        _ = try await ingests.readThenRecord(attempts: Self.maxAttempts, logger: logger) {
             let listed = try await parties.list().map(\.sessionId)
             let known = Set(projection.current.parties.keys)
             let wanted = known.union(listed).sorted()
-            guard !wanted.isEmpty else { return }
-            let found = try await parties.read(wanted)
-            await ingests.acquire(counting: false)
-            if ingests.started != before && attempt < Self.maxAttempts {
-                ingests.release()
-                logger.debug("push: frames arrived while party state was re-read; reading it again")
-                try await Task.sleep(for: .milliseconds(200))
-                continue
-            }
-            do {
-                try await record(found, known: known, filtered: onlyDiffering && attempt == 1)
-                ingests.release()
-            } catch {
-                ingests.release()
-                throw error
-            }
-            return
+            return (known, wanted.isEmpty ? [] : try await parties.read(wanted))
+        } record: { answer, attempt in
+            guard !answer.0.isEmpty || !answer.1.isEmpty else { return }
+            try await record(answer.1, known: answer.0, filtered: onlyDiffering && attempt == 1)
         }
     }
 

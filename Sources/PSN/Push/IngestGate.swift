@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 
 /// Orders the push client's frame ingests with the party re-read: an ingest (translate a batch of frames against the
@@ -46,4 +47,35 @@ public final class IngestGate: Sendable {
 
     /// Ingests begun so far.
     var started: UInt64 { state.withLock { $0.started } }
+
+    /// Reads party state from sessionManager with `read` and records it with `record` while holding the gate; when
+    /// frames were ingested while the read was in flight, its answer may be older than they are and recording it
+    /// would undo them (a member who joined meanwhile would vanish from the projection), so it reads again — at
+    /// most `attempts` times, the last answer recorded regardless. `record` gets the attempt number (1 based).
+    func readThenRecord<Answer>(
+        attempts: Int = 5, retryDelay: Duration = .milliseconds(200), logger: Logger? = nil,
+        read: () async throws -> Answer, record: (Answer, Int) async throws -> Void
+    ) async throws -> Answer {
+        var attempt = 1
+        while true {
+            let before = started
+            let answer = try await read()
+            await acquire(counting: false)
+            if started != before && attempt < attempts {
+                release()
+                logger?.debug("push frames arrived while party state was read; reading it again")
+                try await Task.sleep(for: retryDelay)
+                attempt += 1
+                continue
+            }
+            do {
+                try await record(answer, attempt)
+                release()
+            } catch {
+                release()
+                throw error
+            }
+            return answer
+        }
+    }
 }
