@@ -91,6 +91,23 @@ struct HomeServerTests {
         let jitter = try #require(parsed.value("partybus_voice_peer_rtp_jitter_seconds", ["peer": "2000000000000000002"]))
         #expect(jitter >= 0 && jitter < 1, "jitter \(jitter) s")
         #expect(parsed.value("partybus_voice_peer_rtp_packets_lost", ["peer": "2000000000000000002"]) != nil)
+
+        // We leave the party (from the CLI): voice stops, and the members' series leave /metrics with it — a
+        // daemon that runs for weeks must not keep one per member it ever met.
+        let listed = try PartybusProcess.run(["parties", "list", "--json", "--data-dir", dir.path("data"), "--config", "/dev/null"])
+        struct Listed: Decodable { var sessionId: String }
+        let sessionId = try #require(try JSONDecoder().decode([Listed].self, from: Data(listed.stdout.utf8)).first?.sessionId, "\(listed.stderr)")
+        let left = try PartybusProcess.run(["parties", "leave", sessionId, "--data-dir", dir.path("data"), "--config", "/dev/null"])
+        #expect(left.status == 0, "\(left.stderr)")
+        var remaining: [String] = ["not scraped"]
+        for _ in 0..<50 where !remaining.isEmpty {
+            if let text = try? await get(port, "/metrics").1, let scraped = try? PrometheusText(text) {
+                remaining = scraped.samples.filter { $0.name.hasPrefix("partybus_voice_peer_rtp") }.map(\.name)
+                if remaining.isEmpty { #expect(scraped.value("partybus_voice_running") == 0) }
+            }
+            if !remaining.isEmpty { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(remaining.isEmpty, "series of departed members still in /metrics: \(remaining)")
         #expect(await daemon.stop() == 0)
     }
 

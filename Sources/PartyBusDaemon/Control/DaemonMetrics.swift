@@ -13,10 +13,15 @@ import Synchronization
 public final class DaemonMetrics: Sendable {
     /// The registry `/metrics` renders.
     let registry: PrometheusCollectorRegistry
+    /// Per-member and per-plugin series, removed when their member or plugin is gone.
+    let labelled: ScrapedGauges
 
     private static let shared = Mutex<DaemonMetrics?>(nil)
 
-    private init(registry: PrometheusCollectorRegistry) { self.registry = registry }
+    private init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        labelled = ScrapedGauges(registry: registry)
+    }
 
     /// The process's metrics, bootstrapping swift-metrics on first use.
     public static func bootstrap() -> DaemonMetrics {
@@ -52,14 +57,17 @@ public final class DaemonMetrics: Sendable {
             .set(to: Double(VoiceGraph.droppedEventsTotal))
         registry.makeGauge(name: "partybus_voice_peer_bins_alive", help: "WebRTC peer bins GStreamer has not freed yet (peers in the graph and those being torn down)")
             .set(to: Double(VoiceGraph.peerBinsAliveTotal))
+        var samples: [ScrapedGauges.Sample] = []
         for statistics in await context.voice?.rtpStatistics() ?? [] {
             let labels = [("peer", statistics.peer)]
-            registry.makeGauge(name: "partybus_voice_peer_rtp_packets_received", labels: labels, help: "RTP packets received from a peer (webrtcbin inbound-rtp)")
-                .set(to: Double(statistics.packetsReceived))
-            registry.makeGauge(name: "partybus_voice_peer_rtp_packets_lost", labels: labels, help: "RTP packets lost from a peer (webrtcbin inbound-rtp)")
-                .set(to: Double(statistics.packetsLost))
-            registry.makeGauge(name: "partybus_voice_peer_rtp_jitter_seconds", labels: labels, help: "Interarrival jitter of a peer's RTP (webrtcbin inbound-rtp)")
-                .set(to: statistics.jitterSeconds)
+            samples += [
+                .init(name: "partybus_voice_peer_rtp_packets_received", labels: labels, help: "RTP packets received from a peer (webrtcbin inbound-rtp)",
+                      value: Double(statistics.packetsReceived)),
+                .init(name: "partybus_voice_peer_rtp_packets_lost", labels: labels, help: "RTP packets lost from a peer (webrtcbin inbound-rtp)",
+                      value: Double(statistics.packetsLost)),
+                .init(name: "partybus_voice_peer_rtp_jitter_seconds", labels: labels, help: "Interarrival jitter of a peer's RTP (webrtcbin inbound-rtp)",
+                      value: statistics.jitterSeconds),
+            ]
         }
         let status = context.status.current
         registry.makeGauge(name: "partybus_push_connected", help: "1 while the push socket is up").set(to: status.push == "connected" ? 1 : 0)
@@ -68,14 +76,18 @@ public final class DaemonMetrics: Sendable {
         let head = context.log.head
         for (name, plugin) in context.plugins.current.plugins {
             let labels = [("plugin", name)]
-            registry.makeGauge(name: "partybus_plugin_failures", labels: labels, help: "Failures of a plugin (handler errors, timeouts, load)")
-                .set(to: Double(plugin.failures))
             let checkpoint = (try? context.log.checkpoint(for: name)).flatMap { $0 } ?? 0
-            registry.makeGauge(name: "partybus_plugin_lag_events", labels: labels, help: "Events between the log head and a plugin's saved checkpoint")
-                .set(to: Double(head >= checkpoint ? head - checkpoint : 0))
-            registry.makeGauge(name: "partybus_plugin_lagging", labels: labels, help: "Times a plugin fell behind its queue and read the log instead")
-                .set(to: Double(plugin.lagged))
+            samples += [
+                .init(name: "partybus_plugin_failures", labels: labels, help: "Failures of a plugin (handler errors, timeouts, load)",
+                      value: Double(plugin.failures)),
+                .init(name: "partybus_plugin_lag_events", labels: labels, help: "Events between the log head and a plugin's saved checkpoint",
+                      value: Double(head >= checkpoint ? head - checkpoint : 0)),
+                .init(name: "partybus_plugin_lagging", labels: labels, help: "Times a plugin fell behind its queue and read the log instead",
+                      value: Double(plugin.lagged)),
+            ]
         }
+        // A departed member's (or removed plugin's) series go with it: the registry stays as big as the party.
+        labelled.publish(samples)
         registry.makeGauge(name: "partybus_recordings_active", help: "Recordings in progress (record.started not yet saved)")
             .set(to: Double(status.recordings.count))
         let heap = HeapStatistics.now()
