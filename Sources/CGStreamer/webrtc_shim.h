@@ -59,6 +59,44 @@ static inline int pb_webrtc_add_local_address(GstElement *webrtc, const char *ad
     return added ? 1 : 0;
 }
 
+/// The NiceAgent inside a webrtcbin's ICE agent (a new reference), or NULL when this GStreamer has none to show.
+static inline GObject *pb_webrtc_nice_agent(GstElement *webrtc) {
+    GObject *ice = NULL;
+    g_object_get(webrtc, "ice-agent", &ice, NULL);
+    if (!ice) return NULL;
+    GObject *agent = NULL;
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent")) g_object_get(ice, "agent", &agent, NULL);
+    gst_object_unref(ice);
+    return agent;
+}
+
+/// Turns off libnice's UPnP-IGD port mapping for a webrtcbin (Debian's libnice is built with it, and it is on by
+/// default): with it every peer starts a gupnp-igd thread that multicasts SSDP searches (239.255.255.250:1900) out of
+/// every interface and asks the router to open a port for each host candidate. Call before gathering. Returns 1
+/// when UPnP is off afterwards, 0 when the agent could not be reached.
+static inline int pb_webrtc_disable_upnp(GstElement *webrtc) {
+    GObject *agent = pb_webrtc_nice_agent(webrtc);
+    if (!agent) return 0;
+    gboolean on = TRUE;
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(agent), "upnp")) {
+        g_object_set(agent, "upnp", FALSE, NULL);
+        g_object_get(agent, "upnp", &on, NULL);
+    }
+    g_object_unref(agent);
+    return on ? 0 : 1;
+}
+
+/// Whether a webrtcbin's ICE agent would use UPnP: 1 on, 0 off, -1 unknown.
+static inline int pb_webrtc_upnp_enabled(GstElement *webrtc) {
+    GObject *agent = pb_webrtc_nice_agent(webrtc);
+    if (!agent) return -1;
+    gboolean on = FALSE;
+    int known = g_object_class_find_property(G_OBJECT_GET_CLASS(agent), "upnp") != NULL;
+    if (known) g_object_get(agent, "upnp", &on, NULL);
+    g_object_unref(agent);
+    return known ? (on ? 1 : 0) : -1;
+}
+
 /// Sets the STUN server (`stun://host:port`) of a webrtcbin.
 static inline void pb_webrtc_set_stun(GstElement *webrtc, const char *uri) {
     g_object_set(webrtc, "stun-server", uri, NULL);

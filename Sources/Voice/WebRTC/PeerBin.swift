@@ -48,6 +48,8 @@ final class PeerBin: @unchecked Sendable {
         _ = pb_webrtc_use_ecdsa_certificate(webrtc)
         // A live mic already paces its RTP: webrtcbin's clocksync would only add a clock wait per packet (pacing_shim.h).
         if unpaced { pb_webrtc_send_unpaced(webrtc) }
+        // No UPnP: libnice would multicast SSDP out of every interface and ask the router to open ports, per peer.
+        _ = pb_webrtc_disable_upnp(webrtc)
         if let stun = settings.stunServer { pb_webrtc_set_stun(webrtc, stun) }
         for address in settings.localAddresses { _ = pb_webrtc_add_local_address(webrtc, address) }
         connectICEState(webrtc, bridge: bridge)

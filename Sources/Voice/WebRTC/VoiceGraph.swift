@@ -271,6 +271,14 @@ public final class VoiceGraph: Sendable {
         return (Int(count.total), Int(count.synced))
     }
 
+    /// Whether `peer`'s ICE agent would map ports with UPnP (never: `pb_webrtc_disable_upnp`); nil for an unknown
+    /// peer or when this GStreamer does not show its NiceAgent. For tests and diagnostics.
+    public func usesUPnP(_ peer: String) -> Bool? {
+        guard let bin = peers.withLock({ $0[peer] }) else { return nil }
+        let state = pb_webrtc_upnp_enabled(bin.webrtc)
+        return state < 0 ? nil : state == 1
+    }
+
     /// The per-peer level meter of `peer` (nil without a receive branch).
     func peerMeter(_ peer: String) -> String? { peers.withLock { $0[peer]?.description.meter } }
 
