@@ -22,6 +22,10 @@ public actor PartyVoice {
     var running: RunningVoice?
     /// Offers that arrived while voice was off, latest per sender, per party.
     var pendingOffers: [String: [String: MirandaMessage]] = [:]
+    /// Re-reads of a party in flight because a stranger signalled (`member(_:of:)`), and when each party was last
+    /// re-read for that.
+    var memberRereads: [String: Task<Void, Never>] = [:]
+    var lastMemberReread: [String: ContinuousClock.Instant] = [:]
     /// Our `global_seq_num` counter (D.4).
     var sequence = 0
     var graphModified: Date?
@@ -95,6 +99,7 @@ public actor PartyVoice {
         case PartyLeft.eventType, PartyDeleted.eventType:
             guard let sessionId = try? event.decode(SessionRef.self).sessionId else { return }
             pendingOffers[sessionId] = nil
+            forgetMemberRereads(sessionId)
             if running?.sessionId == sessionId { await stop(reason: event.type == PartyLeft.eventType ? "left the party" : "party deleted") }
         case PartyJoined.eventType, PartyCreated.eventType:
             guard autoStart, let sessionId = try? event.decode(SessionRef.self).sessionId else { return }

@@ -21,7 +21,7 @@ extension PartyVoice {
                 sessionId: sessionId, from: sender, reason: "miranda sender \(from) differs from the push sender \(sender)"), sessionId)
             return
         }
-        guard let member = parties.current.parties[sessionId]?.members[from] else {
+        guard let member = await member(from, of: sessionId) else {
             await record(VoiceSignalRejected(
                 sessionId: sessionId, from: from, reason: "\(decoded.kind.rawValue) from \(from), who is not a member of the party"), sessionId)
             return

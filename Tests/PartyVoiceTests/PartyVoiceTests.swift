@@ -164,7 +164,7 @@ struct PartyVoiceTests {
             await alice.stopVoice()
             let alicePower = try AudioAnalysis.tail(me.output, 440), bobPower = try AudioAnalysis.tail(me.output, 880)
             #expect(alicePower > 1e-4 && alicePower > 50 * bobPower, "alice still heard, bob gone (\(alicePower) vs \(bobPower))")
-            #expect(try me.events("voice.peer_removed").count == 1)
+            #expect(try me.events("voice.peer_removed").count == 1, "\(me.voiceHistory())")
             // Bob leaving and our stop are normal teardown: no voice.error (alice's side may see our stop as a member
             // gone silent, but nothing about bob).
             #expect(try me.events("voice.error").isEmpty, "\(me.voiceHistory())")
