@@ -72,9 +72,11 @@ struct DaemonTests {
         #expect(second.status == 3, "\(second.stderr)")
         #expect(second.stderr.contains("pid \(daemon.pid)"), "\(second.stderr)")
 
-        // Another terminal follows the log through the daemon.
-        let tail = try RunningPartybus(["events", "tail", "-f", "-n", "0"] + common, environment: Self.secret)
+        // Another terminal follows the log through the daemon. It prints the last event first, so once a line is
+        // out it is following (with `-n 0` a slow start could begin after the party was created: CI saw that).
+        let tail = try RunningPartybus(["events", "tail", "-f", "-n", "1"] + common, environment: Self.secret)
         defer { _ = tail }
+        #expect(await eventually(timeout: .seconds(30)) { !tail.stdout.text.isEmpty }, "tail -f printed nothing: \(tail.stderr.text)")
 
         let created = try cli(["parties", "create", "--name", "daemon party"])
         #expect(created.status == 0, "\(created.stderr)")

@@ -20,6 +20,9 @@ struct GraphPipelineTests {
         #expect(description.contains("volume name=level_loop"))
         let pipeline = try GraphPipeline(description: description)
         try pipeline.play()
+        // Two seconds from the first audio written, not from play(): on a loaded CI machine the start alone took
+        // that long once, and the file held no audio at all.
+        _ = await eventually(timeout: .seconds(15)) { Self.fileSize(output) > 4096 }
         try await Task.sleep(for: .seconds(2))
         try await pipeline.finish()
 
@@ -33,6 +36,11 @@ struct GraphPipelineTests {
         let other = AudioAnalysis.power(of: otherFrequency, in: window, rate: wav.rate)
         #expect(tone > 1e-4, "\(frequency) Hz is present (power \(tone))")
         #expect(tone > 50 * other, "\(frequency) Hz dominates \(otherFrequency) Hz (\(tone) vs \(other))")
+    }
+
+    /// The size of a file so far (0 when there is none yet).
+    static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
     }
 
     @Test("a peer's volume set to 0 while running removes its audio from the mix")
