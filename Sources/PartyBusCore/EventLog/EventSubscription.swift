@@ -26,6 +26,9 @@ public final class EventSubscription: AsyncSequence, Sendable {
     /// The next seq this subscription will hand out or look at: every earlier event was handed out or filtered.
     public var position: UInt64 { core.position }
 
+    /// `position` and the last seq handed out, read together (for "has the consumer handled everything?").
+    var progress: (position: UInt64, delivered: UInt64) { core.progress }
+
     /// Waits for the next batch of events (at most `maxCount`, at least one); nil when cancelled.
     public func nextBatch(maxCount: Int = 4096) async throws -> [Event]? {
         try await core.nextBatch(maxCount: maxCount)
@@ -64,6 +67,8 @@ final class SubscriptionCore: Sendable {
         var overflows = 0
         /// Every seq up to this one has been handed out or filtered away.
         var scanned: UInt64
+        /// The last seq handed out to the consumer (0: none yet).
+        var delivered: UInt64 = 0
         /// Reads of consecutive seq spans already under way, from `next` on (catch-up read-ahead).
         var readAhead: Deque<ReadAhead> = []
     }
@@ -97,6 +102,12 @@ final class SubscriptionCore: Sendable {
     var overflowCount: Int { state.withLock { $0.overflows } }
 
     var position: UInt64 { state.withLock { $0.buffer.first?.seq ?? $0.scanned + 1 } }
+
+    /// `position` and the last seq handed out, read together: everything before the position has been handed out
+    /// or filtered away, and whether the consumer has finished what was handed out is the consumer's to say.
+    var progress: (position: UInt64, delivered: UInt64) {
+        state.withLock { ($0.buffer.first?.seq ?? $0.scanned + 1, $0.delivered) }
+    }
 
     /// Called by the hub (under its lock) with a committed batch; false to be dropped from the live set.
     func offer(_ events: [Event]) -> Bool {
@@ -156,6 +167,7 @@ final class SubscriptionCore: Sendable {
                     let count = min(maxCount, state.buffer.count)
                     let batch = Array(state.buffer.prefix(count))
                     state.buffer.removeFirst(count)
+                    state.delivered = batch.last!.seq
                     return .deliver(batch)
                 }
                 return state.live ? .wait : .readLog(state.next)
@@ -184,6 +196,7 @@ final class SubscriptionCore: Sendable {
                     guard !state.live, state.next == next, !state.cancelled else { return false }
                     state.next = newNext
                     state.scanned = newNext - 1
+                    if let last = events.last { state.delivered = last.seq }
                     return true
                 }
                 if stillOurs && !events.isEmpty { return events }
@@ -223,6 +236,7 @@ final class SubscriptionCore: Sendable {
             state.readAhead.removeFirst()
             state.next = current.last + 1
             state.scanned = current.last
+            if let last = events.last { state.delivered = last.seq }
             return true
         }
         return stillOurs ? events : []

@@ -12,6 +12,8 @@ final class PluginRunner: Sendable {
     private let options: PluginHost.Options
     private let status: Mutex<PluginStatus>
     private let busy = Mutex(true)
+    /// The last seq whose handling finished (handled, failed, timed out or skipped).
+    private let handled = Mutex<UInt64>(0)
     private let subscription = Mutex<EventSubscription?>(nil)
     private let instance = Mutex<(any Plugin)?>(nil)
     /// Where the plugin's calls run: its own thread, so one that blocks starves nobody else.
@@ -45,7 +47,11 @@ final class PluginRunner: Sendable {
         case .running: break
         }
         if busy.withLock({ $0 }) { return false }
-        return (subscription.withLock { $0?.position } ?? 0) > head
+        // Position and the last seq handed out are read together, then what was handled: a batch just taken (the
+        // position already past it, `busy` not yet set) is not handled yet, so this is not idle. Reading only the
+        // position let `waitUntilIdle` answer before the last event was handled (a replay could miss its reaction).
+        guard let progress = subscription.withLock({ $0?.progress }) else { return false }
+        return progress.position > head && handled.withLock({ $0 }) >= progress.delivered
     }
 
     /// Runs until cancelled, then stops the plugin.
@@ -123,6 +129,7 @@ final class PluginRunner: Sendable {
             busy.withLock { $0 = true }
             for event in batch {
                 if Task.isCancelled { break }
+                defer { handled.withLock { $0 = event.seq } }
                 context.setCurrent(event.seq)
                 let skipped = previousTimedOut ? await threadStillBlocked() : false
                 let outcome: HandlerOutcome =
