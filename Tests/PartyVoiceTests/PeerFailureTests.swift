@@ -59,6 +59,9 @@ struct PeerFailureTests {
             let me = try await VoiceMember(simulator: simulator, account: TestAccounts.me, tone: 660, offerTimeout: .seconds(120))
             let alice = try ClientHarness(simulator: simulator)
             try await alice.client.tokens.signIn(npsso: Secret(TestAccounts.alice.npsso))
+            let alicePush = alice.startPush().1
+            defer { alicePush.cancel() }
+            #expect(try await alice.waitForPush(simulator, account: TestAccounts.alice))
             let aliceId = TestAccounts.alice.accountId
             let sessionId = try await me.harness.client.parties.create(name: "ice fails")
             try await me.harness.client.parties.invite(sessionId, accountIds: [aliceId])
@@ -68,9 +71,14 @@ struct PeerFailureTests {
                 try me.events("voice.peer_added").filter { $0.payloadText.contains(aliceId) && $0.payloadText.contains("offerer") }.count
             }
             func failures() throws -> [String] { try me.events("voice.peer_failed").map(\.payloadText) }
+            // Alice answers each offer she has received (over her push socket), as a member does: answering when
+            // our peer was merely added raced webrtcbin still making the offer ("stable" state) on a slow CI.
+            func offersReceived() throws -> Int {
+                try alice.events(PartyCustomMessage.eventType).filter { $0.payloadText.contains(TestAccounts.me.accountId) }.count
+            }
             var answered = 0
             func answerEachOffer() async throws {
-                while try offers() > answered {
+                while try offersReceived() > answered {
                     answered += 1
                     let payload = try PSN.MirandaMessage(
                         kind: .answer, from: .init(accountId: aliceId, platform: 5),
