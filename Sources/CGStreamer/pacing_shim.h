@@ -66,7 +66,8 @@ static inline pb_clocksync_count pb_clocksyncs(GstElement *bin) {
 }
 
 /// 1 when what reaches the `sink` pad of the element called `name` inside `bin` comes from a live source (a latency
-/// query upstream says so); 0 when it does not or cannot be asked.
+/// query upstream says so); 0 when it is not live or there is no such element; -1 when the query went unanswered
+/// (the source has not negotiated yet: ask again).
 static inline int pb_upstream_is_live(GstElement *bin, const char *name) {
     GstElement *element = gst_bin_get_by_name(GST_BIN(bin), name);
     if (!element) return 0;
@@ -75,10 +76,11 @@ static inline int pb_upstream_is_live(GstElement *bin, const char *name) {
     if (!pad) return 0;
     GstQuery *query = gst_query_new_latency();
     gboolean live = FALSE;
-    if (gst_pad_peer_query(pad, query)) gst_query_parse_latency(query, &live, NULL, NULL);
+    gboolean answered = gst_pad_peer_query(pad, query);
+    if (answered) gst_query_parse_latency(query, &live, NULL, NULL);
     gst_query_unref(query);
     gst_object_unref(pad);
-    return live ? 1 : 0;
+    return answered ? (live ? 1 : 0) : -1;
 }
 
 #endif

@@ -74,6 +74,7 @@ public final class VoiceGraph: Sendable {
         speaking.attach(to: pipeline.pipeline, element: SpeakingThresholds.micMeter)
         try await pipeline.start()
         running.store(true, ordering: .sequentiallyConsistent)
+        await learnWhetherMicIsLive()
         let pipeline = self.pipeline
         let continuation = self.continuation
         let flag = RunFlag(graph: self)
@@ -357,9 +358,23 @@ public final class VoiceGraph: Sendable {
     /// the latency query only then); a yes is kept.
     private func micIsLive() -> Bool {
         if liveMic.load(ordering: .sequentiallyConsistent) { return true }
-        guard let mic = micTap, pb_upstream_is_live(pipeline.pipeline, mic) != 0 else { return false }
+        guard let mic = micTap, pb_upstream_is_live(pipeline.pipeline, mic) == 1 else { return false }
         liveMic.store(true, ordering: .sequentiallyConsistent)
         return true
+    }
+
+    /// At start, waits (up to 2 s) for the mic's source to answer the latency query, so a peer added right after
+    /// start knows whether to send unpaced. Asked only at peer-add before, a peer added before the source had
+    /// negotiated was taken as paced for good (CI saw it in `SendPacingTests`).
+    private func learnWhetherMicIsLive() async {
+        guard let mic = micTap else { return }
+        let deadline = ContinuousClock.now + .seconds(2)
+        while ContinuousClock.now < deadline {
+            let answer = pb_upstream_is_live(pipeline.pipeline, mic)
+            if answer == 1 { liveMic.store(true, ordering: .sequentiallyConsistent) }
+            if answer != -1 { return }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// The lowest slot no other peer holds (kept while the peer is in the graph, freed when it leaves).
