@@ -17,6 +17,18 @@ struct WebRTCPeerTests {
         return spec
     }
 
+    /// Two started headless graphs on loopback, `a` (660 Hz, `a.wav`) offering to `b` (440 Hz, `b.wav`), answered.
+    static func connectedPair(in dir: TemporaryDirectory) async throws -> (a: VoiceGraph, b: VoiceGraph) {
+        let a = try VoiceGraph(spec: headless(tone: 660, output: dir.path("a.wav")))
+        let b = try VoiceGraph(spec: headless(tone: 440, output: dir.path("b.wav")))
+        try await a.start()
+        try await b.start()
+        let offer = try await a.offer(peer: "b", settings: loopback)
+        let answer = try await b.answer(peer: "a", offer: offer, settings: loopback)
+        try await a.acceptAnswer(peer: "b", answer: answer)
+        return (a, b)
+    }
+
     static func tonePower(_ path: String, _ frequency: Double) throws -> Double {
         try AudioAnalysis.tail(path, frequency)
     }

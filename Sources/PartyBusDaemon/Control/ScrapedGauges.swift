@@ -34,9 +34,6 @@ final class ScrapedGauges: Sendable {
         }
     }
 
-    /// How many series the last scrape left registered.
-    var count: Int { live.withLock { $0.count } }
-
     private static func key(_ name: String, _ labels: [(String, String)]) -> String {
         ([name] + labels.sorted { $0.0 < $1.0 }.map { "\($0.0)=\($0.1)" }).joined(separator: "\u{1F}")
     }
