@@ -66,6 +66,7 @@ struct NodeLoopbackTests {
         var bob = try await TestNode.loopback(config, folder: bobFolder)
         let peer = try await bob.node.add(token: await alice.node.createToken().text)
         #expect(await bob.node.waitConnected(peer, timeout: .seconds(5)) != nil)
+        await bob.node.waitUntilFriendsSaved()
         let friendsFile = bobFolder.appendingPathComponent("p2p-friends.json")
         let mode = try FileManager.default.attributesOfItem(atPath: friendsFile.path)[.posixPermissions] as? Int
         #expect(mode == 0o600)

@@ -8,6 +8,7 @@ extension P2PNode {
     func maintain() {
         guard ready else { return }
         let now = ContinuousClock.now
+        noteStall(now: now)
         for peer in Array(links.keys) {
             guard let link = links[peer] else { continue }
             if link.pending != nil {
@@ -32,7 +33,7 @@ extension P2PNode {
                     startHandshake(peer: peer, psk: friend.friendKey, inviteID: 0, reason: "reconnect")
                 }
             case .connected:
-                if now - link.lastReceived > configuration.peerTimeout {
+                if now - link.lastReceived > configuration.peerTimeout, now >= livenessGraceUntil {
                     links[peer]?.state = .disconnected
                     links[peer]?.active = nil
                     links[peer]?.validatedDirect = []
@@ -87,6 +88,19 @@ extension P2PNode {
     }
 
 
+    /// When this timer ran late (the actor was blocked, or the process starved of CPU or suspended), the peers'
+    /// packets of that time may still wait in the socket's stream, and the timer's turn on the actor can come before
+    /// the receive loop's: silence is not proof until the receive loop had a keepalive interval to catch up. Without
+    /// this a node coming out of a stall dropped every peer at its first tick (and every peer then dropped it).
+    func noteStall(now: ContinuousClock.Instant) {
+        let gap = now - lastMaintain
+        lastMaintain = now
+        if gap > max(configuration.punchInterval * 5, .seconds(1)) {
+            livenessGraceUntil = now + configuration.keepaliveInterval
+            stalls += 1
+        }
+    }
+
     // MARK: helpers
 
     func reject(_ reason: String) { rejections[reason, default: 0] += 1 }
@@ -113,9 +127,8 @@ extension P2PNode {
         }
     }
 
+    /// Queues the friends list for the writer (off the actor: a busy disk must not stall packets and timers).
     func saveFriends() {
-        do { try friendStore.save(friends) } catch {
-            emit(P2PPeerFailed(peer: peerID, reason: "could not save friends: \(error)"))
-        }
+        friendWriter.save(friends)
     }
 }

@@ -29,6 +29,7 @@ public actor P2PNode {
     let transactions = StunTransactions()
     let stun: StunClient
     let friendStore: FriendStore
+    let friendWriter: FriendStoreWriter
 
     var allocation: TurnAllocation?
     var relayError: String?
@@ -59,6 +60,11 @@ public actor P2PNode {
     var ready = false
     var readyWaiters: [CheckedContinuation<Void, Never>] = []
     var lastTimestamp: UInt64 = 0
+    /// When the timer last ran, and until when silence does not drop a peer after it ran late (`noteStall`).
+    var lastMaintain = ContinuousClock.now
+    var livenessGraceUntil = ContinuousClock.now
+    /// How many times the timer ran late.
+    var stalls = 0
 
     /// Makes a node on a bound socket. `hostAddresses` are our interface addresses (host candidates);
     /// `dataFolder` holds the friends file (nil: friends live in memory only); `hostAddressSource`, when given, is
@@ -78,6 +84,11 @@ public actor P2PNode {
         stun = StunClient(sender: socket, transactions: transactions, retransmission: configuration.retransmission)
         friendStore = FriendStore(file: dataFolder?.appendingPathComponent("p2p-friends.json"))
         friends = try friendStore.load()
+        let sink = eventSink, me = peerID
+        friendWriter = FriendStoreWriter(store: friendStore) { message in
+            let failure = P2PPeerFailed(peer: me, reason: "could not save friends: \(message)")
+            if let draft = try? EventDraft(stream: "p2p", payload: failure) { sink.yield(draft) }
+        }
     }
 
     /// Binds a socket on `host:port` and finds the host's interface addresses.
@@ -134,8 +145,14 @@ public actor P2PNode {
         allocation?.release()
         jobSink.finish()
         await socket.close()
+        await friendWriter.flush()
         eventSink.finish()
         messageSink.finish()
+    }
+
+    /// Returns once the friends file holds every change made so far (it is written off the actor).
+    public func waitUntilFriendsSaved() async {
+        await friendWriter.flush()
     }
 
     /// Waits until candidates are gathered.
