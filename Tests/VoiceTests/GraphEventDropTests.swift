@@ -43,7 +43,9 @@ struct GraphEventDropTests {
 
     @Test("a consumer that keeps up loses nothing")
     func keptUpLosesNothing() async throws {
-        let graph = try VoiceGraph(spec: Self.spec(), eventCapacity: 64)
+        // Room for 10 s of readings: a reader that keeps up, even one the test process's other suites slow down
+        // (64 was 0.64 s, and a busy 2-core run once left the reader behind that long).
+        let graph = try VoiceGraph(spec: Self.spec(), eventCapacity: 1024)
         try await graph.start()
         var levels = 0
         for await event in graph.events {

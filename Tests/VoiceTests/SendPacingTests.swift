@@ -2,7 +2,7 @@ import CGStreamer
 import Foundation
 import PartyBusTestSupport
 import Testing
-import Voice
+@testable import Voice
 
 /// webrtcbin paces RTP with a `clocksync` per send stream; with a live mic that only adds a clock wait per packet and
 /// peer, so a graph whose mic is live turns it off (pacing_shim.h).
@@ -10,12 +10,15 @@ import Voice
 struct SendPacingTests {
     @Test("a live source upstream is told from a non-live one")
     func liveness() throws {
-        pb_gst_init()
         for (live, expected) in [("true", 1), ("false", 0)] {
-            var error: UnsafeMutablePointer<GError>?
-            let pipeline = try #require(gst_parse_launch(
-                "audiotestsrc is-live=\(live) num-buffers=200 ! audioconvert ! opusenc frame-size=40 ! rtpopuspay ! tee name=send ! fakesink sync=false",
-                &error))
+            // Parsed under the registry's lock, as the product parses: a parse racing another suite's first plugin
+            // loads found no "opusenc".
+            let pipeline = try #require(GStreamerRegistry.withRegistry {
+                var error: UnsafeMutablePointer<GError>?
+                return gst_parse_launch(
+                    "audiotestsrc is-live=\(live) num-buffers=200 ! audioconvert ! opusenc frame-size=40 ! rtpopuspay ! tee name=send ! fakesink sync=false",
+                    &error)
+            })
             defer {
                 gst_element_set_state(pipeline, GST_STATE_NULL)
                 pb_object_unref(pipeline)

@@ -53,6 +53,10 @@ final class PeerBin: @unchecked Sendable {
         if let stun = settings.stunServer { pb_webrtc_set_stun(webrtc, stun) }
         for address in settings.localAddresses { _ = pb_webrtc_add_local_address(webrtc, address) }
         connectICEState(webrtc, bridge: bridge)
+        // The mic's thread pushes into the send branch: it stays closed until DTLS is done (send_gate_shim.h).
+        if let entry = description.sendEntry, pb_send_gate_install(bin, entry, webrtc) == 0 {
+            throw VoiceError("peer \(peer): cannot gate the send branch")
+        }
         if let meter = description.meter, let element = pb_bin_child(bin, meter) {
             connectFirstBuffer(element, bridge: bridge)
             pb_object_unref(element)
@@ -180,6 +184,8 @@ final class PeerBin: @unchecked Sendable {
     /// to 1 s), so its file is complete.
     func remove(from pipeline: UnsafeMutablePointer<GstElement>) {
         if let entry = description.outputEntry { _ = pb_finish_branch(bin, entry, 1000) }
+        // Between two of the mic's pushes: a push caught by the bin's stop would answer FLUSHING to the mic's tee.
+        if sends { pb_unlink_sink_when_idle(bin, "sink", 1000) }
         pb_bin_remove(pipeline, bin)
     }
 }

@@ -1,5 +1,5 @@
 /// The launch description of one WebRTC peer's bin, made from a graph's per-peer template: an optional send
-/// branch (the mic's RTP re-payloaded at the peer's Opus payload type into webrtcbin), webrtcbin with the template's
+/// branch (the mic's RTP re-payloaded at the peer's Opus payload type into webrtcbin, on the mic's thread), webrtcbin with the template's
 /// properties, and an optional receive branch (the template's receive chain with element names suffixed by the
 /// peer id, then the meter: a thread-less `identity` whose src pad runs the speaking detector). The bin's `sink` ghost pad takes the graph's `mic` tap; its `src` ghost pad goes
 /// to the node that ends the receive chain (the mixer).
@@ -32,9 +32,11 @@ struct PeerBinDescription: Sendable, Equatable {
         var parts: [String] = []
         var sendEntry: String?
         if send {
-            sendEntry = "sendq_\(suffix)"
+            // No queue: the mic's thread sends to every peer (send_gate_shim.h). The thread-less `identity` is where
+            // the gate holds the branch closed until the peer's DTLS is done.
+            sendEntry = "sendgate_\(suffix)"
             parts.append(
-                "queue name=\(sendEntry!) leaky=downstream max-size-buffers=50 ! rtpopusdepay ! rtpopuspay pt=\(payloadType) "
+                "identity name=\(sendEntry!) signal-handoffs=false silent=true ! rtpopusdepay ! rtpopuspay pt=\(payloadType) "
                     + "! application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=\(payloadType) ! "
                     + ([("webrtcbin name=\(webrtc)")] + props).joined(separator: " "))
         } else {
