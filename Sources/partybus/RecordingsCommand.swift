@@ -41,7 +41,9 @@ struct RecordingsCommand: AsyncParsableCommand {
             let exported = try await DaemonAPI.call(Exported.self, global, "POST", path, body: ["format": format])
             let data = try await DaemonAPI.call(global, "GET", exported.download)
             let target = URL(fileURLWithPath: output ?? exported.file)
-            FileManager.default.createFile(atPath: target.path, contents: nil, attributes: [.posixPermissions: 0o600])
+            guard FileManager.default.createFile(atPath: target.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw ValidationError("cannot create \(target.path) (does the folder exist, can you write there?)")
+            }
             let handle = try FileHandle(forWritingTo: target)
             defer { try? handle.close() }
             let bar = ProgressBar(total: UInt64(data.count))

@@ -184,6 +184,11 @@ struct RecordingTests {
                 for (_, name, tone) in Self.members { #expect(try AudioAnalysis.strongest(output, tone) > 1e-4, "mixed export holds \(name)") }
             }
         }
+        // An output the CLI cannot create is a clear error, not a silent nothing.
+        let nowhere = dir.path("no-such-folder/export.wav")
+        let refused = try cli(["recordings", "export", id, "--format", "wav", "--output", nowhere], common)
+        #expect(refused.status != 0 && refused.stderr.contains("cannot create \(nowhere)"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: nowhere))
         let stopped = await daemon.stop()
         #expect(stopped == 0, "up ended with \(String(describing: stopped)): \(daemon.stderr.text.suffix(4000))")
         _ = await simulator.running.stop()

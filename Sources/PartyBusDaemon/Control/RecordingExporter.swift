@@ -113,7 +113,9 @@ enum StoredZip {
         archive += central
         archive += le32(0x0605_4B50) + le16(0) + le16(0) + le16(UInt16(entries.count)) + le16(UInt16(entries.count))
         archive += le32(UInt32(central.count)) + le32(start) + le16(0)
-        FileManager.default.createFile(atPath: output.path, contents: archive, attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: output.path, contents: archive, attributes: [.posixPermissions: 0o600]) else {
+            throw ControlAPIError(status: 500, message: "cannot write the export \(output.lastPathComponent) (disk full or folder not writable?)")
+        }
     }
 
     private static let table: [UInt32] = (0..<256).map { index in

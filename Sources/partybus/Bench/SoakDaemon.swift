@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import PSN
 import PSNSimulator
@@ -96,8 +97,9 @@ final class SoakDaemon: Sendable {
         environment["PARTYBUS_PSN__CLIENT_SECRET"] = "sim-client-secret"
         child.environment = environment
         let out = folder.appendingPathComponent("\(name).out"), err = folder.appendingPathComponent("\(name).err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        guard FileManager.default.createFile(atPath: out.path, contents: nil),
+            FileManager.default.createFile(atPath: err.path, contents: nil)
+        else { throw ValidationError("cannot create \(out.path) or \(err.path)") }
         child.standardOutput = try FileHandle(forWritingTo: out)
         child.standardError = try FileHandle(forWritingTo: err)
         if let input {
