@@ -1,7 +1,6 @@
 #ifndef PARTYBUS_CGSTREAMER_SEND_GATE_SHIM_H
 #define PARTYBUS_CGSTREAMER_SEND_GATE_SHIM_H
-#include <gst/gst.h>
-#include <gst/webrtc/webrtc.h>
+#include "webrtc_shim.h"
 
 /* The mic's RTP goes to every peer on the mic's own streaming thread (the tee pushes each peer's branch in turn);
    there is no queue — no thread and no hand-over — per peer. Two things made that queue necessary before:
@@ -55,33 +54,23 @@ static inline int pb_send_gate_install(GstElement *bin, const char *name, GstEle
     return 1;
 }
 
-typedef struct {
-    GMutex lock;
-    GCond done_cond;
-    gboolean done;
-} pb_idle_unlink;
-
 static inline GstPadProbeReturn pb_idle_unlink_probe(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
     (void)info;
-    pb_idle_unlink *wait = (pb_idle_unlink *)data;
     GstPad *peer = gst_pad_get_peer(pad);
     if (peer) {
         gst_pad_unlink(pad, peer);
         gst_object_unref(peer);
     }
-    g_mutex_lock(&wait->lock);
-    wait->done = TRUE;
-    g_cond_signal(&wait->done_cond);
-    g_mutex_unlock(&wait->lock);
+    pb_flag_set((pb_flag_waiter *)data);
     return GST_PAD_PROBE_REMOVE;
 }
 
-static inline void pb_idle_unlink_clear(gpointer data) {
-    pb_idle_unlink *wait = (pb_idle_unlink *)data;
-    g_cond_clear(&wait->done_cond);
-    g_mutex_clear(&wait->lock);
+static inline void pb_flag_waiter_clear(gpointer data) {
+    pb_flag_waiter *waiter = (pb_flag_waiter *)data;
+    g_cond_clear(&waiter->cond);
+    g_mutex_clear(&waiter->lock);
 }
-static inline void pb_idle_unlink_release(gpointer data) { g_atomic_rc_box_release_full(data, pb_idle_unlink_clear); }
+static inline void pb_flag_waiter_release(gpointer data) { g_atomic_rc_box_release_full(data, pb_flag_waiter_clear); }
 
 /// Unlinks the bin's sink ghost pad from the request pad feeding it (a tee's) between two of the tee's pushes, and
 /// releases that request pad. Waits at most `timeout_ms` for the tee to be idle, then unlinks anyway.
@@ -91,27 +80,17 @@ static inline void pb_unlink_sink_when_idle(GstElement *bin, const char *pad_nam
     GstPad *feeder = gst_pad_get_peer(own);
     if (!feeder) { gst_object_unref(own); return; }
     /* Shared with the probe (it may outlive this call when the tee never goes idle): freed by the last holder. */
-    pb_idle_unlink *wait = g_atomic_rc_box_new0(pb_idle_unlink);
-    g_mutex_init(&wait->lock);
-    g_cond_init(&wait->done_cond);
+    pb_flag_waiter *unlinked = g_atomic_rc_box_new0(pb_flag_waiter);
+    g_mutex_init(&unlinked->lock);
+    g_cond_init(&unlinked->cond);
     /* An idle pad runs the probe at once, on this thread; a pushing one runs it after the push, on the mic's. */
     gulong id = gst_pad_add_probe(feeder, GST_PAD_PROBE_TYPE_IDLE, pb_idle_unlink_probe,
-                                  g_atomic_rc_box_acquire(wait), pb_idle_unlink_release);
-    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-    g_mutex_lock(&wait->lock);
-    while (!wait->done) {
-        if (!g_cond_wait_until(&wait->done_cond, &wait->lock, deadline)) break;
-    }
-    gboolean done = wait->done;
-    g_mutex_unlock(&wait->lock);
-    if (!done) {
-        /* The tee never went idle (its thread is stuck): take the probe away, then unlink from here. A probe that
-           fires in between finds the pads unlinked already. */
+                                  g_atomic_rc_box_acquire(unlinked), pb_flag_waiter_release);
+    if (!pb_flag_wait_until(unlinked, g_get_monotonic_time() + (gint64)timeout_ms * 1000)) {
+        /* The tee never went idle (its thread is stuck): take the probe away, then unlink from here unless a probe
+           that fired in between did. */
         if (id) gst_pad_remove_probe(feeder, id);
-        g_mutex_lock(&wait->lock);
-        done = wait->done;
-        g_mutex_unlock(&wait->lock);
-        if (!done) gst_pad_unlink(feeder, own);
+        if (!pb_flag_wait_until(unlinked, 0)) gst_pad_unlink(feeder, own);
     }
     GstElement *owner = gst_pad_get_parent_element(feeder);
     if (owner) {
@@ -120,7 +99,7 @@ static inline void pb_unlink_sink_when_idle(GstElement *bin, const char *pad_nam
     }
     gst_object_unref(feeder);
     gst_object_unref(own);
-    pb_idle_unlink_release(wait);
+    pb_flag_waiter_release(unlinked);
 }
 
 #endif

@@ -126,14 +126,29 @@ static inline int pb_webrtc_create_data_channel(GstElement *webrtc, const char *
 
 /// A promise that can be waited for with a deadline (gst_promise_wait has none: a webrtcbin that never answers
 /// would block its caller, and every later step of that peer, for good).
-typedef struct { GMutex lock; GCond cond; gboolean done; } pb_promise_waiter;
-static inline void pb_promise_changed(GstPromise *promise, gpointer data) {
-    (void)promise;
-    pb_promise_waiter *waiter = (pb_promise_waiter *)data;
+/// A flag one thread sets and another waits for, with a deadline.
+typedef struct { GMutex lock; GCond cond; gboolean done; } pb_flag_waiter;
+static inline void pb_flag_set(pb_flag_waiter *waiter) {
     g_mutex_lock(&waiter->lock);
     waiter->done = TRUE;
     g_cond_signal(&waiter->cond);
     g_mutex_unlock(&waiter->lock);
+}
+/// Waits until the flag is set or `deadline` (g_get_monotonic_time) passes; returns whether it was set.
+static inline gboolean pb_flag_wait_until(pb_flag_waiter *waiter, gint64 deadline) {
+    g_mutex_lock(&waiter->lock);
+    while (!waiter->done) {
+        if (!g_cond_wait_until(&waiter->cond, &waiter->lock, deadline)) break;
+    }
+    gboolean done = waiter->done;
+    g_mutex_unlock(&waiter->lock);
+    return done;
+}
+
+typedef pb_flag_waiter pb_promise_waiter;
+static inline void pb_promise_changed(GstPromise *promise, gpointer data) {
+    (void)promise;
+    pb_flag_set((pb_promise_waiter *)data);
 }
 static inline pb_promise_waiter *pb_promise_waiter_new(void) {
     pb_promise_waiter *waiter = g_new0(pb_promise_waiter, 1);
@@ -148,14 +163,7 @@ static inline GstPromise *pb_promise_new(pb_promise_waiter *waiter) {
 /// Waits up to 5 s for the promise; returns the error text it was answered with, or NULL (caller frees with
 /// g_free). Frees the waiter.
 static inline char *pb_promise_error(GstPromise *promise, pb_promise_waiter *waiter) {
-    gint64 deadline = g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND;
-    g_mutex_lock(&waiter->lock);
-    while (!waiter->done) {
-        if (!g_cond_wait_until(&waiter->cond, &waiter->lock, deadline)) break;
-    }
-    gboolean done = waiter->done;
-    g_mutex_unlock(&waiter->lock);
-    if (!done) {
+    if (!pb_flag_wait_until(waiter, g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND)) {
         /* A reply racing the interrupt may still call the change func: the waiter is left allocated (rare). */
         gst_promise_interrupt(promise);
         return g_strdup("webrtcbin did not answer within 5 s");
