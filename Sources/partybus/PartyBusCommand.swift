@@ -2,6 +2,7 @@ import ArgumentParser
 import CPartyBusShims
 import Foundation
 import PartyBusCore
+import PartyBusDaemon
 
 /// The `partybus` command: PlayStation party chat, headless, built around an event log.
 @main
@@ -22,6 +23,9 @@ struct PartyBusCommand: AsyncParsableCommand {
         ])
 
     static func main() async {
+        // `up` caps malloc's arenas before anything else runs: an arena made while two threads contended before the
+        // cap stays for good (a soak once counted 3 against the cap of 2 when the cap came later, in `run()`).
+        if CommandLine.arguments.dropFirst().first == "up" { MallocArenas.limitForDaemon() }
         pb_line_buffer_stdout()
         // Everything partybus writes (log, tokens, recordings, sockets) is for its owner alone.
         umask(0o077)

@@ -27,8 +27,6 @@ struct UpCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print events as JSON lines.") var json = false
 
     func run() async throws {
-        // Before the daemon's threads exist: a few malloc arenas, not one per peer thread (docs/architecture.md).
-        MallocArenas.limitForDaemon()
         let profile = try global.profile()
         let config = profile.config
         var settings = profile.psn
