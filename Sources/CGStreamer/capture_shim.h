@@ -1,6 +1,7 @@
 #ifndef PARTYBUS_CGSTREAMER_CAPTURE_SHIM_H
 #define PARTYBUS_CGSTREAMER_CAPTURE_SHIM_H
 #include <gst/gst.h>
+#include "shim.h"
 #include <string.h>
 
 /* A short sample capture on one pad of a running graph (`partybus bench voice` checks which tone each peer carries).
@@ -77,10 +78,7 @@ static inline GstPadProbeReturn pb_capture_probe(GstPad *pad, GstPadProbeInfo *i
 
 /// Starts capturing on pad `pad_name` of the element called `name` inside `bin`. 0 when there is no such pad.
 static inline int pb_capture_start(GstElement *bin, const char *name, const char *pad_name, pb_capture *capture) {
-    GstElement *element = gst_bin_get_by_name(GST_BIN(bin), name);
-    if (!element) return 0;
-    GstPad *pad = gst_element_get_static_pad(element, pad_name);
-    gst_object_unref(element);
+    GstPad *pad = pb_element_pad(bin, name, pad_name);
     if (!pad) return 0;
     gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, pb_capture_probe, g_atomic_rc_box_acquire(capture),
                       pb_capture_probe_free);

@@ -1,6 +1,7 @@
 #ifndef PARTYBUS_CGSTREAMER_DEVICE_SHIM_H
 #define PARTYBUS_CGSTREAMER_DEVICE_SHIM_H
 #include <gst/gst.h>
+#include "shim.h"
 #include <string.h>
 
 /// The element class of a factory ("Sink/Audio", "Source/Audio/Hardware" …), newly allocated; NULL when unknown.
@@ -161,10 +162,7 @@ static GstPadProbeReturn pb_eos_flag(GstPad *pad, GstPadProbeInfo *info, gpointe
 /// wait (at most `timeout_ms`) until it has reached every sink that is a direct child of the bin, so file writers
 /// finish their headers (wavenc rewrites its sizes) before the bin is torn down. Returns 1 when all got it.
 static inline int pb_finish_branch(GstElement *bin, const char *entry, long timeout_ms) {
-    GstElement *element = gst_bin_get_by_name(GST_BIN(bin), entry);
-    if (!element) return 0;
-    GstPad *pad = gst_element_get_static_pad(element, "sink");
-    gst_object_unref(element);
+    GstPad *pad = pb_element_pad(bin, entry, "sink");
     if (!pad) return 0;
     pb_eos_counter *counter = g_new0(pb_eos_counter, 1);
     counter->refs = 1;

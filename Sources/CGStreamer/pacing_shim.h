@@ -1,6 +1,7 @@
 #ifndef PARTYBUS_CGSTREAMER_PACING_SHIM_H
 #define PARTYBUS_CGSTREAMER_PACING_SHIM_H
 #include <gst/gst.h>
+#include "shim.h"
 
 /* webrtcbin 1.22 puts a `clocksync` in front of rtpbin on each send stream: every RTP packet waits there until its
    running time plus the send path's latency (61 ms for our mic → Opus chain), so a file source cannot burst. With a
@@ -69,10 +70,7 @@ static inline pb_clocksync_count pb_clocksyncs(GstElement *bin) {
 /// query upstream says so); 0 when it is not live or there is no such element; -1 when the query went unanswered
 /// (the source has not negotiated yet: ask again).
 static inline int pb_upstream_is_live(GstElement *bin, const char *name) {
-    GstElement *element = gst_bin_get_by_name(GST_BIN(bin), name);
-    if (!element) return 0;
-    GstPad *pad = gst_element_get_static_pad(element, "sink");
-    gst_object_unref(element);
+    GstPad *pad = pb_element_pad(bin, name, "sink");
     if (!pad) return 0;
     GstQuery *query = gst_query_new_latency();
     gboolean live = FALSE;

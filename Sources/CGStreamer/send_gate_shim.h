@@ -39,10 +39,7 @@ static inline void pb_send_gate_release_closure(gpointer data, GClosure *closure
 /// Closes the send branch that starts at the element `name` inside `bin` until `webrtc` is connected (see above).
 /// Returns 1 on success.
 static inline int pb_send_gate_install(GstElement *bin, const char *name, GstElement *webrtc) {
-    GstElement *element = gst_bin_get_by_name(GST_BIN(bin), name);
-    if (!element) return 0;
-    GstPad *pad = gst_element_get_static_pad(element, "src");
-    gst_object_unref(element);
+    GstPad *pad = pb_element_pad(bin, name, "src");
     if (!pad) return 0;
     pb_send_gate *gate = g_atomic_rc_box_new0(pb_send_gate);
     gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, pb_send_gate_probe,

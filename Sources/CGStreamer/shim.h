@@ -4,6 +4,16 @@
 
 /* GObject's type macros and casts do not import into Swift; these small wrappers stand in for them. */
 
+/// The static pad `pad_name` of the element called `name` inside `bin` (a new reference), or NULL when there is no
+/// such element or pad.
+static inline GstPad *pb_element_pad(GstElement *bin, const char *name, const char *pad_name) {
+    GstElement *element = gst_bin_get_by_name(GST_BIN(bin), name);
+    if (!element) return NULL;
+    GstPad *pad = gst_element_get_static_pad(element, pad_name);
+    gst_object_unref(element);
+    return pad;
+}
+
 /// Initialises GStreamer once (safe to call again).
 static inline void pb_gst_init(void) {
     if (!gst_is_initialized()) gst_init(NULL, NULL);

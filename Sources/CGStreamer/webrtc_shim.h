@@ -2,6 +2,7 @@
 #define PARTYBUS_CGSTREAMER_WEBRTC_SHIM_H
 #define GST_USE_UNSTABLE_API 1
 #include <gst/gst.h>
+#include "shim.h"
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 #include <string.h>
@@ -282,10 +283,7 @@ static inline GstElement *pb_parse_bin(const char *description, const char *name
 
 /// Gives `bin` a ghost pad `ghost` for pad `pad` of its child `element`. Returns 1 on success.
 static inline int pb_bin_ghost(GstElement *bin, const char *element, const char *pad, const char *ghost) {
-    GstElement *child = gst_bin_get_by_name(GST_BIN(bin), element);
-    if (!child) return 0;
-    GstPad *target = gst_element_get_static_pad(child, pad);
-    gst_object_unref(child);
+    GstPad *target = pb_element_pad(bin, element, pad);
     if (!target) return 0;
     GstPad *ghost_pad = gst_ghost_pad_new(ghost, target);
     gst_object_unref(target);
@@ -564,10 +562,7 @@ static inline void pb_pulse_free(gpointer data) {
 }
 static inline int pb_watch_pulses(GstElement *bin, const char *name, const char *pad_name, int mode, long threshold,
                                   pb_pulse_callback callback, gpointer context, GDestroyNotify destroy) {
-    GstElement *element = gst_bin_get_by_name(GST_BIN(bin), name);
-    if (!element) return 0;
-    GstPad *pad = gst_element_get_static_pad(element, pad_name);
-    gst_object_unref(element);
+    GstPad *pad = pb_element_pad(bin, name, pad_name);
     if (!pad) return 0;
     pb_pulse_data *pulse = g_new0(pb_pulse_data, 1);
     pulse->callback = callback; pulse->context = context; pulse->destroy = destroy;
@@ -594,10 +589,7 @@ static inline gint64 pb_pipeline_latency_us(GstElement *pipeline) {
 /// Ends the stream right after the element called `name` (a mixer): end-of-stream is sent into whatever its
 /// src pad feeds, so file writers behind it finish with the audio up to now, whatever the mixer's inputs do next.
 static inline int pb_end_after(GstElement *pipeline, const char *name) {
-    GstElement *element = gst_bin_get_by_name(GST_BIN(pipeline), name);
-    if (!element) return 0;
-    GstPad *src = gst_element_get_static_pad(element, "src");
-    gst_object_unref(element);
+    GstPad *src = pb_element_pad(pipeline, name, "src");
     if (!src) return 0;
     GstPad *peer = gst_pad_get_peer(src);
     gst_object_unref(src);
@@ -677,9 +669,7 @@ static inline void pb_tap_free(gpointer data) {
 /// Adds the tap; returns 0 (and destroys the context) when there is no such element or pad.
 static inline int pb_tap_pad(GstElement *bin, const char *name, const char *pad_name, pb_tap_callback callback,
                              pb_tap_wanted wanted, gpointer context, GDestroyNotify destroy) {
-    GstElement *element = gst_bin_get_by_name(GST_BIN(bin), name);
-    GstPad *pad = element ? gst_element_get_static_pad(element, pad_name) : NULL;
-    if (element) gst_object_unref(element);
+    GstPad *pad = pb_element_pad(bin, name, pad_name);
     if (!pad) { if (destroy) destroy(context); return 0; }
     pb_tap_data *tap = g_new0(pb_tap_data, 1);
     tap->callback = callback; tap->wanted = wanted; tap->context = context; tap->destroy = destroy;
