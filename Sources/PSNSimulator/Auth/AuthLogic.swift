@@ -60,7 +60,7 @@ extension CoreState {
             let absoluteExpiry = now + Int64(configuration.refreshTokenLifetimeSeconds) * 1000
             return .success(
                 issueTokens(accountId: record.accountId, scope: scope, absoluteExpiryMs: absoluteExpiry,
-                            grantType: "authorization_code"))
+                            grantType: "authorization_code", now: now))
         case "refresh_token":
             guard let presented = form["refresh_token"], let record = refreshTokens[presented],
                 record.absoluteExpiryMs > now
@@ -68,7 +68,7 @@ extension CoreState {
             let scope = form["scope"].flatMap { $0.isEmpty ? nil : $0 } ?? record.scope
             return .success(
                 issueTokens(accountId: record.accountId, scope: scope, absoluteExpiryMs: record.absoluteExpiryMs,
-                            grantType: "refresh_token"))
+                            grantType: "refresh_token", now: now))
         case nil:
             return .failure(.invalidRequest("grant_type required"))
         default:
@@ -77,9 +77,10 @@ extension CoreState {
         }
     }
 
+    /// `now` is the request's own clock reading: read again here, a millisecond later, a fresh grant's
+    /// `refresh_token_expires_in` came out one second short (5183998 instead of psn-protocol.md A.4's 5183999).
     private mutating func issueTokens(accountId: String, scope: String, absoluteExpiryMs: Int64,
-                                      grantType: String) -> JSONValue {
-        let now = nowMs
+                                      grantType: String, now: Int64) -> JSONValue {
         let lifetime = Int64(configuration.accessTokenLifetimeSeconds)
         let iat = now / 1000
         let claims: JSONValue = .object([
