@@ -10,16 +10,17 @@ struct VoiceBenchTests {
     func fifteenMembersHeard() throws {
         let run = try PartybusProcess.run(["bench", "voice", "--members", "15", "--seconds", "2", "--no-latency"])
         #expect(run.status == 0, "stdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
-        // Each row: members | CPU | RSS | context switches/s | heard | margin | sim % | load.
-        let rows = run.stdout.split(separator: "\n").compactMap { line -> (members: Int, heard: String, cpu: Double, rss: Double)? in
+        // Each row: members | CPU | RSS | context switches/s | heard | margin | sim % | load | ref ms.
+        let rows = run.stdout.split(separator: "\n").compactMap { line -> (members: Int, heard: String, cpu: Double, rss: Double, reference: Double?)? in
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard cells.count == 8, let members = Int(cells[0]), let cpu = Double(cells[1]), let rss = Double(cells[2]) else { return nil }
-            return (members, cells[4], cpu, rss)
+            guard cells.count == 9, let members = Int(cells[0]), let cpu = Double(cells[1]), let rss = Double(cells[2]) else { return nil }
+            return (members, cells[4], cpu, rss, Double(cells[8]))
         }
         #expect(rows.map(\.members) == [1, 4, 15], "\(run.stdout)")
         for row in rows {
             #expect(row.heard == "\(row.members)/\(row.members)", "\(run.stdout)")
             #expect(row.cpu > 0 && row.rss > 0, "measured something: \(run.stdout)")
+            #expect((row.reference ?? 0) > 0, "the host reference ran before the window: \(run.stdout)")
         }
         #expect(run.stdout.contains("every member heard at every step"), "\(run.stdout)")
         #expect(!run.stdout.contains("NOT HEARD"), "\(run.stdout)")
@@ -53,7 +54,7 @@ struct VoiceBenchTests {
         #expect(run.status == 0, "stdout:\n\(run.stdout)\nstderr:\n\(run.stderr)")
         let heard = run.stdout.split(separator: "\n").compactMap { line -> String? in
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-            return cells.count == 8 && Int(cells[0]) != nil ? cells[4] : nil
+            return cells.count == 9 && Int(cells[0]) != nil ? cells[4] : nil
         }
         #expect(heard == ["1/1", "2/2"], "\(run.stdout)")
         #expect(run.stdout.contains("every member heard at every step"), "\(run.stdout)")

@@ -169,7 +169,8 @@ struct VoiceBench: AsyncParsableCommand {
         print("  our side's CPU (every thread, % of one core) and peak RSS over \(String(format: "%g", seconds)) s per row, "
               + "members each sending their own tone (heard: own tone ≥ 10× every other member's and \(Int(VoicePartyBench.unusedTone)) Hz; "
               + "margin: the weakest member's; csw/s: our threads' voluntary context switches per second, i.e. hand-overs between threads; "
-              + "sim %: the child simulator and its members; load: the machine's 1-min load average):")
+              + "sim %: the child simulator and its members; load: the machine's 1-min load average; "
+              + "ref ms: CPU time of a fixed workload just before the window, `bench reference` — a slower host, not a costlier build, raises it):")
         print(VoicePartyBench.header)
         var graphText = VoicePartyBench.graph
         if let graph {
@@ -183,6 +184,10 @@ struct VoiceBench: AsyncParsableCommand {
         if let first = rows.first, let last = rows.last, last.members > first.members {
             print(String(format: "  each member beyond the first adds %.2f %% of one core (goal ≤ 1 %%); the first costs %.1f %% in all; RSS with %d: %.0f MB (goal ≤ 120 MB)",
                          (last.cpu - first.cpu) / Double(last.members - first.members), first.cpu, last.members, last.rssMB))
+            if let before = first.referenceMilliseconds, let after = last.referenceMilliseconds {
+                print(String(format: "  the host's reference workload took %.0f ms before the first window and %.0f ms before the last "
+                             + "(compare with other runs: CPU figures move with it)", before, after))
+            }
         }
         let unheard = rows.filter { $0.heard < $0.members }
         guard unheard.isEmpty else {

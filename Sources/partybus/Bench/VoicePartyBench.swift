@@ -29,6 +29,8 @@ struct VoicePartyBench {
         var switchesPerSecond: Double
         var childCPU: Double?
         var load: Double
+        /// CPU milliseconds of the fixed reference workload just before the window (`bench reference`), nil if it failed.
+        var referenceMilliseconds: Double?
         var verdicts: [ToneCheck.Verdict]
         var heard: Int { verdicts.filter(\.heard).count }
     }
@@ -111,11 +113,13 @@ struct VoicePartyBench {
             try await Task.sleep(for: .seconds(1))
             let verdicts = try await hear(members: Array(members[0..<step]), me: me, check: check)
             try await Task.sleep(for: .milliseconds(500))
+            // How fast the host is right now, in a child process before the window (its CPU and memory are not ours).
+            let reference = await HostReference.runInChild()
             let load = ProcessUsage.loadAverage()
             let usage = try await ProcessUsage.measure(seconds: seconds, child: child)
             let row = Row(
                 members: step, cpu: usage.cpu, rssMB: usage.rssMB, switchesPerSecond: usage.switchesPerSecond, childCPU: usage.childCPU,
-                load: load, verdicts: verdicts)
+                load: load, referenceMilliseconds: reference, verdicts: verdicts)
             rows.append(row)
             Self.print(row)
         }
@@ -154,6 +158,7 @@ struct VoicePartyBench {
             column("\(row.members)", 7), column(String(format: "%.1f", row.cpu), 12), column(String(format: "%.0f", row.rssMB), 6),
             column(String(format: "%.0f", row.switchesPerSecond), 7),
             column("\(row.heard)/\(row.members)", 5), column(margin, 7), column(child, 5), column(String(format: "%.1f", row.load), 4),
+            column(row.referenceMilliseconds.map { String(format: "%.0f", $0) } ?? "?", 6),
         ].joined(separator: " | "))
         let everyVerdict = ProcessInfo.processInfo.environment["BENCH_DEBUG"] != nil
         for verdict in row.verdicts where !verdict.heard || everyVerdict {
@@ -163,5 +168,5 @@ struct VoicePartyBench {
     }
 
     /// The table's header.
-    static let header = "  members | CPU % 1 core | RSS MB | csw/s   | heard |  margin | sim % | load"
+    static let header = "  members | CPU % 1 core | RSS MB | csw/s   | heard |  margin | sim % | load | ref ms"
 }
