@@ -21,7 +21,7 @@ enum MediaGraphs {
           - mix ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! audio/x-raw,format=S16LE ! wav ! file
         peer:
           webrtc: { bundle-policy: max-bundle, latency: 40 }
-          receive: rtpopusdepay ! opusdec ! audioconvert ! audioresample ! volume name=level ! mix
+          receive: rtpopusdepay ! opusdec ! audio/x-raw,channels=2 ! audioconvert ! audioresample ! volume name=level ! mix
           tap: level
         taps:
           party-mix: mix
@@ -62,7 +62,7 @@ enum MediaGraphs {
           - mix ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! audio/x-raw,format=S16LE ! wav ! file
         peer:
           webrtc: { bundle-policy: max-bundle, latency: 40 }
-          receive: rtpopusdepay ! opusdec ! audioconvert ! audioresample ! volume name=level ! mix
+          receive: rtpopusdepay ! opusdec ! audio/x-raw,channels=2 ! audioconvert ! audioresample ! volume name=level ! mix
           tap: level
         taps:
           party-mix: mix

@@ -50,7 +50,7 @@ struct VoiceBench: AsyncParsableCommand {
           - mix ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! audio/x-raw,format=S16LE,channels=1 ! out ! sink
         peer:
           webrtc: { bundle-policy: max-bundle, latency: "${bench.latency:-40}" }
-          receive: rtpopusdepay name=depay ! opusdec ! audioconvert ! audioresample ! volume name=level ! mix
+          receive: rtpopusdepay name=depay ! opusdec ! audio/x-raw,channels=2 ! audioconvert ! audioresample ! volume name=level ! mix
           tap: level
         taps: { party-mix: mix, mic: send }
         """

@@ -70,7 +70,7 @@ struct VoicePartyBench {
           - mix ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! out
         peer:
           webrtc: { bundle-policy: max-bundle, latency: 40 }
-          receive: rtpopusdepay ! opusdec ! audioconvert ! audioresample ! volume name=level ! mix
+          receive: rtpopusdepay ! opusdec ! audio/x-raw,channels=2 ! audioconvert ! audioresample ! volume name=level ! mix
           tap: level
         taps: { party-mix: mix, mic: send }
         """
